@@ -1,0 +1,2 @@
+# Websocket routes; the notifications app adds its consumer here.
+websocket_urlpatterns: list = []

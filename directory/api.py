@@ -1,0 +1,120 @@
+"""Directory API: token login, the caller's profile, and the unit tree."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from directory import selectors
+from directory.models import AdministrativeUnit, Membership, Structure, Tier
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    parent = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AdministrativeUnit
+        fields = ["code", "name", "tier", "structure", "division_type", "parent", "valid_from", "valid_to"]
+
+    def get_parent(self, unit: AdministrativeUnit) -> str | None:
+        return unit.parent.code if unit.parent_id else None
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    agency = serializers.CharField(source="agency.name")
+    agency_kind = serializers.CharField(source="agency.kind")
+    unit = UnitSerializer(source="agency.unit")
+
+    class Meta:
+        model = Membership
+        fields = ["agency", "agency_kind", "unit", "role", "title"]
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token (``Authorization: Token …``).
+
+    Failures count towards the login lockout (django-axes), exactly like the login form.
+    """
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes: list = []
+
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+    )
+    def post(self, request: Request) -> Response:
+        # The underlying HttpRequest, so django-axes can flag a lockout that its middleware answers.
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request._request})
+        serializer.is_valid(raise_exception=True)
+        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
+
+
+class MeView(APIView):
+    @extend_schema(
+        responses=inline_serializer(
+            "Me",
+            {
+                "username": serializers.CharField(),
+                "full_name": serializers.CharField(),
+                "language": serializers.CharField(),
+                "memberships": MembershipSerializer(many=True),
+            },
+        )
+    )
+    def get(self, request: Request) -> Response:
+        user = request.user
+        return Response(
+            {
+                "username": user.username,
+                "full_name": user.display_name,
+                "language": user.language,
+                "memberships": MembershipSerializer(selectors.memberships_of(user), many=True).data,
+            }
+        )
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("parent", str, description="Official code of the parent unit"),
+        OpenApiParameter("tier", str, enum=Tier.values),
+        OpenApiParameter("structure", str, enum=Structure.values),
+    ]
+)
+class UnitListView(generics.ListAPIView):
+    serializer_class = UnitSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        tier, structure = params.get("tier"), params.get("structure")
+        errors = {}
+        if tier and tier not in Tier.values:
+            errors["tier"] = [f"Must be one of {', '.join(Tier.values)}."]
+        if structure and structure not in Structure.values:
+            errors["structure"] = [f"Must be one of {', '.join(Structure.values)}."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return selectors.unit_list(
+            user=self.request.user, parent_code=params.get("parent"), tier=tier, structure=structure
+        )
+
+
+@extend_schema(parameters=[OpenApiParameter("structure", str, enum=Structure.values)])
+class UnitDetailView(generics.RetrieveAPIView):
+    serializer_class = UnitSerializer
+
+    def get_object(self) -> AdministrativeUnit:
+        structure = self.request.query_params.get("structure")
+        if structure and structure not in Structure.values:
+            raise serializers.ValidationError({"structure": [f"Must be one of {', '.join(Structure.values)}."]})
+        return selectors.unit_get(code=self.kwargs["code"], structure=structure)
+
+

@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from directory import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (idempotent). Refused unless APP_MODE=demo."
+
+    def handle(self, *args, **options):
+        accounts = demo.load()
+        self.stdout.write(f"demo loaded: {len(accounts)} accounts; password: {demo.DEMO_PASSWORD}")
