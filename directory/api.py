@@ -116,5 +116,3 @@ class UnitDetailView(generics.RetrieveAPIView):
         if structure and structure not in Structure.values:
             raise serializers.ValidationError({"structure": [f"Must be one of {', '.join(Structure.values)}."]})
         return selectors.unit_get(code=self.kwargs["code"], structure=structure)
-
-

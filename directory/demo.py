@@ -123,8 +123,9 @@ def load() -> list[DemoAccount]:
 
     staffed = [nation, t3_province, t3_district, *t3_communes, t2_province, *t2_communes[:TWO_TIER_DEMO_COMMUNES]]
     # Every unit of the demo provinces gets its agencies (so any commune can be staffed later).
-    services.agencies_ensure_standard(units=[nation, *three.filter(province=t3_province), t3_province,
-                                             *two.filter(province=t2_province), t2_province])
+    services.agencies_ensure_standard(
+        units=[nation, *three.filter(province=t3_province), t3_province, *two.filter(province=t2_province), t2_province]
+    )
 
     password_hash = make_password(DEMO_PASSWORD)  # hashed once: the same for every demo account
     agencies = {(a.unit_id, a.kind): a for a in Agency.objects.filter(unit__in=staffed)}
@@ -159,8 +160,12 @@ def _settings_and_delegations(t3_province, t3_district, t2_province) -> None:
     deputy = User.objects.get(username=_username(t3_province, AgencyKind.PEOPLE_COMMITTEE, Role.HEAD, "Phó"))
     if not Delegation.objects.filter(principal=chair, deputy=deputy).exists():
         services.delegation_create(
-            actor=chair, agency=committee, principal=chair, deputy=deputy,
-            starts_on=dt.date(2023, 1, 1), ends_on=dt.date(2030, 12, 31),
+            actor=chair,
+            agency=committee,
+            principal=chair,
+            deputy=deputy,
+            starts_on=dt.date(2023, 1, 1),
+            ends_on=dt.date(2030, 12, 31),
             reason="Phân công ký thay Chủ tịch về lĩnh vực giảm nghèo",
         )
 
@@ -186,12 +191,25 @@ def accounts() -> list[DemoAccount]:
     for user in users.order_by("username"):
         memberships = list(user.memberships.all())
         if not memberships:
-            rows.append(DemoAccount(user.username, DEMO_PASSWORD, user.display_name, Role.ADMINISTRATOR,
-                                    "", "", "", "", "", ""))
+            rows.append(
+                DemoAccount(user.username, DEMO_PASSWORD, user.display_name, Role.ADMINISTRATOR, "", "", "", "", "", "")
+            )
         for m in memberships:
             unit = m.agency.unit
-            rows.append(DemoAccount(user.username, DEMO_PASSWORD, user.display_name, m.role, m.title,
-                                    m.agency.name, m.agency.kind, unit.code, unit.name, unit.structure))
+            rows.append(
+                DemoAccount(
+                    user.username,
+                    DEMO_PASSWORD,
+                    user.display_name,
+                    m.role,
+                    m.title,
+                    m.agency.name,
+                    m.agency.kind,
+                    unit.code,
+                    unit.name,
+                    unit.structure,
+                )
+            )
     return rows
 
 

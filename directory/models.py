@@ -141,7 +141,7 @@ class Role(models.TextChoices):
     DRAFTER = "drafter", _("Chuyên viên soạn thảo")
     HEAD = "head", _("Lãnh đạo (phê duyệt, ký)")
     COUNCIL_SECRETARY = "council_secretary", _("Thư ký HĐND")
-    ADMINISTRATOR = "administrator", _("Quản trị")
+    ADMINISTRATOR = "administrator", _("Quản trị viên")
 
 
 class Membership(models.Model):
@@ -204,6 +204,9 @@ class ProgrammeSetting(models.Model):
         verbose_name_plural = _("cơ quan thường trực")
         constraints = [models.UniqueConstraint(fields=["unit", "period"], name="programme_setting_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.unit} {self.period}: {self.standing_agency}"
+
 
 class ProjectLead(models.Model):
     """Which agency leads a catalogue item (project) in a province for a period."""
@@ -219,3 +222,6 @@ class ProjectLead(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["unit", "period", "item_code"], name="project_lead_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.period} {self.item_code}: {self.agency}"

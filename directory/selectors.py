@@ -42,8 +42,9 @@ def visible_units_q(user: User, prefix: str = "") -> Q:
     return q
 
 
-def unit_list(*, user: User, parent_code: str | None = None, tier: str | None = None,
-              structure: str | None = None) -> QuerySet[AdministrativeUnit]:
+def unit_list(
+    *, user: User, parent_code: str | None = None, tier: str | None = None, structure: str | None = None
+) -> QuerySet[AdministrativeUnit]:
     """The public directory: units are reference data every signed-in officer may read."""
     qs = AdministrativeUnit.objects.select_related("parent").order_by("structure", "code")
     if structure:

@@ -179,9 +179,7 @@ def _two_tier_all() -> tuple[UnitRecord, ...]:
     return tuple(records)
 
 
-def _filter_province(
-    records: tuple[UnitRecord, ...], province: str | int
-) -> Iterator[UnitRecord]:
+def _filter_province(records: tuple[UnitRecord, ...], province: str | int) -> Iterator[UnitRecord]:
     """Keep one province and everything below it, in the original order.
 
     Works for either structure because input is parents-before-children: a

@@ -24,8 +24,9 @@ def test_repeated_failures_lock_the_account_out_even_with_the_right_password(dem
     response = api.post("/api/v1/auth/token/", {"username": DRAFTER, "password": DEMO_PASSWORD}, format="json")
     assert response.status_code in (403, 429)
     # The lockout is per user and address: another officer is not affected.
-    other = api.post("/api/v1/auth/token/", {"username": "t3-c03592-ubnd-head", "password": DEMO_PASSWORD},
-                     format="json")
+    other = api.post(
+        "/api/v1/auth/token/", {"username": "t3-c03592-ubnd-head", "password": DEMO_PASSWORD}, format="json"
+    )
     assert other.status_code == 200
 
 

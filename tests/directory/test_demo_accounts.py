@@ -22,13 +22,17 @@ def test_demo_users_lists_every_role_at_every_level(demo_users):
     assert roles == {"drafter", "head", "council_secretary", "administrator"}
     assert ("council_secretary", "three-tier", "12") in seen
     assert ("council_secretary", "two-tier", "12") in seen
-    phong_tho_communes = {r["unit_code"] for r in demo_users if r["structure"] == "three-tier" and r["unit_code"].startswith("03")}
+    phong_tho_communes = {
+        r["unit_code"] for r in demo_users if r["structure"] == "three-tier" and r["unit_code"].startswith("03")
+    }
     assert len(phong_tho_communes) == 17
 
 
 def test_every_demo_account_gets_a_token_and_sees_its_own_agency(demo_users, api):
     for row in demo_users:
-        response = api.post("/api/v1/auth/token/", {"username": row["username"], "password": row["password"]}, format="json")
+        response = api.post(
+            "/api/v1/auth/token/", {"username": row["username"], "password": row["password"]}, format="json"
+        )
         assert response.status_code == 200, row["username"]
         me = api.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
         assert me.status_code == 200

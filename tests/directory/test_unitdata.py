@@ -99,13 +99,9 @@ def test_lai_chau_is_12_with_8_districts(three: list[UnitRecord]) -> None:
 
 
 def test_phong_tho_has_17_communes(three: list[UnitRecord]) -> None:
-    (phong_tho,) = [
-        r for r in three if r.tier == DISTRICT and r.name == "Huyện Phong Thổ"
-    ]
+    (phong_tho,) = [r for r in three if r.tier == DISTRICT and r.name == "Huyện Phong Thổ"]
     assert (phong_tho.code, phong_tho.parent_code) == ("109", "12")
-    communes = {
-        r.code: r.name for r in three if r.tier == COMMUNE and r.parent_code == "109"
-    }
+    communes = {r.code: r.name for r in three if r.tier == COMMUNE and r.parent_code == "109"}
     assert communes == PHONG_THO_COMMUNES
 
 
@@ -113,9 +109,7 @@ def test_phong_tho_has_17_communes(three: list[UnitRecord]) -> None:
 
 
 @pytest.mark.parametrize("structure", ["three", "two"])
-def test_parents_exist_and_come_first(
-    structure: str, request: pytest.FixtureRequest
-) -> None:
+def test_parents_exist_and_come_first(structure: str, request: pytest.FixtureRequest) -> None:
     records: list[UnitRecord] = request.getfixturevalue(structure)
     commune_parent = DISTRICT if structure == "three" else PROVINCE
     parent_tier = {PROVINCE: None, DISTRICT: PROVINCE, COMMUNE: commune_parent}
@@ -138,9 +132,7 @@ def test_tiers_in_order(structure: str, request: pytest.FixtureRequest) -> None:
 
 
 @pytest.mark.parametrize("structure", ["three", "two"])
-def test_codes_padded_and_unique(
-    structure: str, request: pytest.FixtureRequest
-) -> None:
+def test_codes_padded_and_unique(structure: str, request: pytest.FixtureRequest) -> None:
     records: list[UnitRecord] = request.getfixturevalue(structure)
     for r in records:
         assert r.code.isdigit() and len(r.code) == WIDTH[r.tier], r
@@ -166,9 +158,7 @@ def test_records_are_frozen(three: list[UnitRecord]) -> None:
 def test_three_tier_filter(three: list[UnitRecord]) -> None:
     subset = list(three_tier_records("12"))
     assert count_by_tier(subset) == {PROVINCE: 1, DISTRICT: 8, COMMUNE: 106}
-    district_codes = {
-        r.code for r in three if r.tier == DISTRICT and r.parent_code == "12"
-    }
+    district_codes = {r.code for r in three if r.tier == DISTRICT and r.parent_code == "12"}
     expected = [
         r
         for r in three
@@ -183,10 +173,7 @@ def test_three_tier_filter(three: list[UnitRecord]) -> None:
 def test_two_tier_filter(two: list[UnitRecord]) -> None:
     subset = list(two_tier_records("12"))
     expected = [
-        r
-        for r in two
-        if (r.tier == PROVINCE and r.code == "12")
-        or (r.tier == COMMUNE and r.parent_code == "12")
+        r for r in two if (r.tier == PROVINCE and r.code == "12") or (r.tier == COMMUNE and r.parent_code == "12")
     ]
     assert subset == expected
     assert subset[0].tier == PROVINCE and "Lai Châu" in subset[0].name
@@ -201,11 +188,7 @@ def test_filter_sums_to_whole(three: list[UnitRecord], two: list[UnitRecord]) ->
 
 
 def test_filter_accepts_unpadded_code() -> None:
-    assert (
-        list(three_tier_records("1"))
-        == list(three_tier_records("01"))
-        == list(three_tier_records(1))
-    )
+    assert list(three_tier_records("1")) == list(three_tier_records("01")) == list(three_tier_records(1))
     assert list(two_tier_records(1)) == list(two_tier_records("01"))
 
 
@@ -227,9 +210,7 @@ def test_filter_rejects_province_missing_from_two_tier() -> None:
 # --- codes collide across structures ---------------------------------------
 
 
-def test_same_code_means_different_province(
-    three: list[UnitRecord], two: list[UnitRecord]
-) -> None:
+def test_same_code_means_different_province(three: list[UnitRecord], two: list[UnitRecord]) -> None:
     """Why the DB key must include the structure: code 24 changes meaning."""
     old = {r.code: r.name for r in three if r.tier == PROVINCE}
     new = {r.code: r.name for r in two if r.tier == PROVINCE}

@@ -13,7 +13,8 @@ class Command(BaseCommand):
         parser.add_argument("structure", choices=[Structure.THREE_TIER, Structure.TWO_TIER])
         parser.add_argument("--province", help="Load one province (official code, e.g. 12) with its units.")
         parser.add_argument(
-            "--with-agencies", action="store_true",
+            "--with-agencies",
+            action="store_true",
             help="Also create each unit's standard agencies with their permission groups.",
         )
 
