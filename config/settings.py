@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "approvals",
     "workflows",
     "notifications",
+    "demo",
 ]
 
 MIDDLEWARE = [

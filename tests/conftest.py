@@ -25,9 +25,9 @@ def _unavailable(reason: str) -> None:
 @pytest.fixture
 def demo(db):
     """The demo directory (Lai Châu in both structures, the ministry, every role)."""
-    from directory import demo as demo_module
+    from demo.loader import load_all
 
-    return demo_module.load()
+    return load_all()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from demo.loader import load_all
 from directory import demo
 
 
@@ -7,5 +8,5 @@ class Command(BaseCommand):
     help = "Load the demo data (idempotent). Refused unless APP_MODE=demo."
 
     def handle(self, *args, **options):
-        accounts = demo.load()
+        accounts = load_all()
         self.stdout.write(f"demo loaded: {len(accounts)} accounts; password: {demo.DEMO_PASSWORD}")

@@ -1,0 +1,16 @@
+"""Loads the whole demo, app by app, in dependency order. Idempotent."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from directory import demo as directory_demo
+from directory.demo import DemoAccount
+from planning import demo as planning_demo
+
+
+@transaction.atomic
+def load_all() -> list[DemoAccount]:
+    accounts = directory_demo.load()
+    planning_demo.load()
+    return accounts

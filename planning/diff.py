@@ -1,0 +1,62 @@
+"""What changed between two rounds of a plan (two frozen snapshots)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from planning.models import AMOUNT_FIELDS
+
+
+def _keyed_lines(lines: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
+    """Identify a line by its catalogue item and its rank among that item's lines."""
+    seen: Counter[str] = Counter()
+    keyed = {}
+    for line in lines:
+        keyed[(line["item"], seen[line["item"]])] = line
+        seen[line["item"]] += 1
+    return keyed
+
+
+def _changes(old: dict[str, Any], new: dict[str, Any], fields: list[str]) -> dict[str, dict[str, Any]]:
+    return {f: {"old": old.get(f), "new": new.get(f)} for f in fields if old.get(f) != new.get(f)}
+
+
+def _list_diff(old: list[dict], new: list[dict], key: str) -> dict[str, list]:
+    old_by, new_by = {r[key]: r for r in old}, {r[key]: r for r in new}
+    fields = sorted({f for r in old + new for f in r} - {key})
+    return {
+        "added": [new_by[k] for k in new_by if k not in old_by],
+        "removed": [old_by[k] for k in old_by if k not in new_by],
+        "changed": [
+            {key: k, "changes": changes}
+            for k in new_by
+            if k in old_by and (changes := _changes(old_by[k], new_by[k], fields))
+        ],
+    }
+
+
+def snapshot_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    old_lines, new_lines = _keyed_lines(old["lines"]), _keyed_lines(new["lines"])
+    line_fields = sorted({f for line in old["lines"] + new["lines"] for f in line} - {"item"})
+    changed_lines = []
+    for key in new_lines:
+        if key in old_lines and (changes := _changes(old_lines[key], new_lines[key], line_fields)):
+            changed_lines.append({"item": key[0], "content": new_lines[key].get("content", ""), "changes": changes})
+    return {
+        "header": _changes(old["header"], new["header"], sorted(set(old["header"]) | set(new["header"]))),
+        "lines": {
+            "added": [new_lines[k] for k in new_lines if k not in old_lines],
+            "removed": [old_lines[k] for k in old_lines if k not in new_lines],
+            "changed": changed_lines,
+        },
+        "indicators": _list_diff(old["indicators"], new["indicators"], "name"),
+        "households": _list_diff(old["households"], new["households"], "code"),
+        "totals": _changes(old.get("totals", {}), new.get("totals", {}), [*AMOUNT_FIELDS, "central", "total"]),
+    }
+
+
+def is_empty(diff: dict[str, Any]) -> bool:
+    return not diff["header"] and not any(
+        diff[part][kind] for part in ("lines", "indicators", "households") for kind in ("added", "removed", "changed")
+    )

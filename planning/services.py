@@ -1,0 +1,456 @@
+"""Writes to plan documents. Keyword-only, one transaction each, the plan row locked.
+
+Validation errors are ``django.core.exceptions.ValidationError`` with a dict naming the field
+(and, for lists, the row: ``{"lines": {3: {"local": [...]}}}``); nothing is saved when one is
+raised. Status changes are not here: they belong to ``approvals.services``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from directory.models import AdministrativeUnit, Agency, AgencyKind, Role, User
+from directory.services import unit_label
+from planning import selectors
+from planning.models import (
+    AMOUNT_FIELDS,
+    AMOUNT_MAX,
+    BudgetLine,
+    CatalogueItem,
+    Cycle,
+    Envelope,
+    Household,
+    Indicator,
+    Plan,
+    PlanRound,
+    PlanType,
+    ProgrammePeriod,
+)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+HEADER_FIELDS = (
+    "issuing_body",
+    "number_symbol",
+    "place",
+    "issued_on",
+    "legal_bases",
+    "purpose",
+    "objectives",
+    "recipients",
+)
+LINE_TEXT_FIELDS = ("content", "lead_agency", "coordinating_agencies", "beneficiaries")
+
+
+# --- catalogue and cycles -------------------------------------------------------------------
+
+
+@transaction.atomic
+def catalogue_load(*, path: Path) -> ProgrammePeriod:
+    """Load one period's catalogue file (``planning/data/catalogue-<period>.json``). Idempotent."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    first, last = (int(y) for y in data["period"].split("-"))
+    period, _created = ProgrammePeriod.objects.update_or_create(
+        code=data["period"],
+        defaults={
+            "title_vi": data["title_vi"],
+            "title_en": data.get("title_en", ""),
+            "legal_basis": data.get("legal_basis", ""),
+            "first_year": first,
+            "last_year": last,
+        },
+    )
+    items: dict[str, CatalogueItem] = {}
+    for position, row in enumerate(data["items"]):
+        item, _created = CatalogueItem.objects.update_or_create(
+            period=period,
+            code=row["code"],
+            defaults={
+                "parent": items[row["parent"]] if row["parent"] else None,
+                "title_vi": row["title_vi"],
+                "title_en": row.get("title_en", ""),
+                "lead_agency_kind": row["lead_agency_kind"],
+                "budgetable": row["budgetable"],
+                "position": position,
+            },
+        )
+        items[row["code"]] = item
+    return period
+
+
+def catalogue_load_all() -> list[ProgrammePeriod]:
+    return [catalogue_load(path=path) for path in sorted(DATA_DIR.glob("catalogue-*.json"))]
+
+
+@transaction.atomic
+def cycle_ensure(*, year: int, structure: str, plan_types: list[str] | None = None) -> Cycle:
+    period = ProgrammePeriod.objects.get(first_year__lte=year, last_year__gte=year)
+    types = plan_types or [t.value for t in PlanType]
+    label = _("hai cấp") if structure == "two-tier" else _("ba cấp")
+    cycle, _created = Cycle.objects.update_or_create(
+        year=year,
+        structure=structure,
+        defaults={"period": period, "plan_types": types, "name": f"Chu kỳ kế hoạch năm {year} ({label})"},
+    )
+    return cycle
+
+
+# --- plans ----------------------------------------------------------------------------------
+
+
+def _require_editor(actor: User, plan: Plan) -> None:
+    if not selectors.user_roles_on_unit(actor, plan.unit) & {Role.DRAFTER, Role.HEAD}:
+        raise PermissionDenied(_("Chỉ cán bộ của đơn vị lập kế hoạch mới được sửa nội dung."))
+    if not plan.is_editable:
+        raise PlanLocked(plan)
+
+
+class PlanLocked(Exception):
+    """The plan's content cannot change in its current state (a 409 for the caller)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        super().__init__(
+            _("Kế hoạch đang ở trạng thái “%(status)s”, không thể sửa.") % {"status": plan.get_status_display()}
+        )
+
+
+def _default_header(unit: AdministrativeUnit) -> dict[str, str]:
+    committee = Agency.objects.filter(unit=unit, kind=AgencyKind.PEOPLE_COMMITTEE).first()
+    return {
+        "issuing_body": committee.name.upper() if committee else unit_label(unit).upper(),
+        "place": unit.name.split(" ", 1)[-1] if unit.division_type else unit.name,
+    }
+
+
+@transaction.atomic
+def plan_create(*, actor: User, cycle: Cycle, unit: AdministrativeUnit, plan_type: str) -> Plan:
+    """Open a plan of ``plan_type`` for ``unit`` in ``cycle``; links it to the plans above/below."""
+    errors = {}
+    if unit.structure != cycle.structure:
+        errors["unit"] = _("Đơn vị không thuộc cơ cấu hành chính của chu kỳ này.")
+    if plan_type not in cycle.plan_types:
+        errors["type"] = _("Chu kỳ này không có loại kế hoạch đó.")
+    if errors:
+        raise ValidationError(errors)
+    if not selectors.user_roles_on_unit(actor, unit) & {Role.DRAFTER, Role.HEAD}:
+        raise PermissionDenied(_("Chỉ cán bộ của đơn vị mới được lập kế hoạch của đơn vị."))
+    if Plan.objects.filter(cycle=cycle, unit=unit, plan_type=plan_type).exists():
+        raise ValidationError({"unit": _("Đơn vị đã có kế hoạch loại này trong chu kỳ.")})
+    parent = Plan.objects.filter(cycle=cycle, unit_id=unit.parent_id, plan_type=plan_type).first()
+    plan = Plan.objects.create(
+        cycle=cycle,
+        unit=unit,
+        plan_type=plan_type,
+        parent=parent,
+        province_id=unit.province_id,
+        district_id=unit.district_id,
+        created_by=actor,
+        **_default_header(unit),
+    )
+    # Plans of the units below that were opened earlier now roll up into this one.
+    Plan.objects.filter(cycle=cycle, plan_type=plan_type, unit__parent=unit, parent__isnull=True).update(parent=plan)
+    return plan
+
+
+def plan_lock(plan_id: int) -> Plan:
+    """Re-read a plan under a row lock (inside a transaction)."""
+    return Plan.objects.select_for_update(of=("self",)).select_related("unit", "cycle__period").get(pk=plan_id)
+
+
+@transaction.atomic
+def plan_header_update(*, actor: User, plan: Plan, data: dict[str, Any]) -> Plan:
+    plan = plan_lock(plan.pk)
+    _require_editor(actor, plan)
+    unknown = set(data) - set(HEADER_FIELDS)
+    if unknown:
+        raise ValidationError({field: _("Trường không được phép sửa.") for field in unknown})
+    for field, value in data.items():
+        setattr(plan, field, value if value is not None or field == "issued_on" else "")
+    plan.full_clean(
+        exclude=[f.name for f in Plan._meta.fields if f.name not in data],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    plan.save(update_fields=[*data, "updated_at"])
+    return plan
+
+
+# --- lines ----------------------------------------------------------------------------------
+
+
+def parse_amount(raw: Any) -> Decimal:
+    """A non-negative amount in million VND with at most 3 decimals, below AMOUNT_MAX.
+
+    Accepts numbers and strings in either notation ("1.200,5" Vietnamese, "1200.5" plain).
+    Raises ValueError with a message for the officer.
+    """
+    if raw is None or raw == "":
+        return Decimal("0")
+    if isinstance(raw, bool):
+        raise ValueError(_("Không phải là số."))
+    if isinstance(raw, int | Decimal):
+        value = Decimal(raw)
+    elif isinstance(raw, float):
+        value = Decimal(repr(raw))
+    else:
+        text = str(raw).strip().replace(" ", "")
+        if "," in text:  # Vietnamese notation: "." groups thousands, "," marks decimals
+            text = text.replace(".", "").replace(",", ".")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(_("“%(value)s” không phải là số.") % {"value": raw}) from None
+    if not value.is_finite():
+        raise ValueError(_("Không phải là số."))
+    if value < 0:
+        raise ValueError(_("Số tiền không được âm."))
+    if value != value.quantize(Decimal("0.001")):
+        raise ValueError(_("Tối đa 3 chữ số thập phân (triệu đồng)."))
+    if value > AMOUNT_MAX:
+        raise ValueError(_("Số tiền quá lớn (tính bằng triệu đồng)."))
+    return value.quantize(Decimal("0.001"))
+
+
+@dataclass
+class LineInput:
+    item: CatalogueItem
+    values: dict[str, Any]
+
+
+def validate_lines(*, plan: Plan, rows: list[dict[str, Any]]) -> list[LineInput]:
+    """Check every row; raise one ValidationError naming each bad row and field."""
+    items = {i.code: i for i in CatalogueItem.objects.filter(period_id=plan.cycle.period_id)}
+    errors: dict[int, dict[str, list[str]]] = {}
+    clean: list[LineInput] = []
+    if not isinstance(rows, list):
+        raise ValidationError({"lines": _("Cần một danh sách các dòng.")})
+    for index, row in enumerate(rows):
+        row_errors: dict[str, list[str]] = {}
+        if not isinstance(row, dict):
+            errors[index] = {"non_field_errors": [_("Mỗi dòng phải là một đối tượng.")]}
+            continue
+        code = str(row.get("item", "")).strip()
+        item = items.get(code)
+        if item is None:
+            row_errors["item"] = [
+                _("Mã “%(code)s” không có trong danh mục giai đoạn %(period)s.")
+                % {"code": code, "period": plan.cycle.period.code}
+            ]
+        elif not item.budgetable:
+            row_errors["item"] = [_("Dự án %(code)s có tiểu dự án: hãy ghi kinh phí vào tiểu dự án.") % {"code": code}]
+        values: dict[str, Any] = {}
+        for field in AMOUNT_FIELDS:
+            try:
+                values[field] = parse_amount(row.get(field))
+            except ValueError as exc:
+                row_errors[field] = [str(exc)]
+        for field in LINE_TEXT_FIELDS:
+            value = row.get(field) or ""
+            if not isinstance(value, str):
+                row_errors[field] = [_("Cần một chuỗi ký tự.")]
+            elif len(value) > (BudgetLine._meta.get_field(field).max_length or 10_000):
+                row_errors[field] = [_("Quá dài.")]
+            values[field] = value.strip() if isinstance(value, str) else ""
+        if row_errors:
+            errors[index] = row_errors
+        else:
+            clean.append(LineInput(item=item, values=values))
+    if errors:
+        raise ValidationError({"lines": errors})
+    return clean
+
+
+@transaction.atomic
+def plan_lines_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any]]) -> list[BudgetLine]:
+    """Replace all budget lines at once; all rows are valid or nothing changes."""
+    plan = plan_lock(plan.pk)
+    _require_editor(actor, plan)
+    clean = validate_lines(plan=plan, rows=rows)
+    plan.lines.all().delete()
+    lines = BudgetLine.objects.bulk_create(
+        [BudgetLine(plan=plan, position=i, item=row.item, **row.values) for i, row in enumerate(clean)]
+    )
+    plan.save(update_fields=["updated_at"])
+    return lines
+
+
+@transaction.atomic
+def plan_indicators_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any]]) -> list[Indicator]:
+    plan = plan_lock(plan.pk)
+    _require_editor(actor, plan)
+    errors: dict[int, dict[str, list[str]]] = {}
+    objects = []
+    for index, row in enumerate(rows):
+        indicator = Indicator(
+            plan=plan,
+            position=index,
+            code=str(row.get("code") or ""),
+            name=str(row.get("name") or ""),
+            unit_of_measure=str(row.get("unit") or ""),
+            kind=str(row.get("kind") or ""),
+        )
+        row_errors: dict[str, list[str]] = {}
+        for field in ("value", "value_max", "baseline"):
+            raw = row.get(field)
+            if raw in (None, "") and field != "value":
+                continue
+            try:
+                setattr(indicator, field, _parse_signed(raw))
+            except ValueError as exc:
+                row_errors[field] = [str(exc)]
+        try:
+            indicator.full_clean(exclude=["plan", *row_errors])
+        except ValidationError as exc:
+            row_errors.update({("unit" if k == "unit_of_measure" else k): v for k, v in exc.message_dict.items()})
+        if row_errors:
+            errors[index] = row_errors
+        objects.append(indicator)
+    if errors:
+        raise ValidationError({"indicators": errors})
+    plan.indicators.all().delete()
+    plan.save(update_fields=["updated_at"])
+    return Indicator.objects.bulk_create(objects)
+
+
+def _parse_signed(raw: Any) -> Decimal:
+    if isinstance(raw, str) and raw.strip().startswith("-"):
+        return -parse_amount(raw.strip()[1:])
+    if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool) and raw < 0:
+        return -parse_amount(-raw)
+    return parse_amount(raw)
+
+
+@transaction.atomic
+def plan_households_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any]]) -> list[Household]:
+    plan = plan_lock(plan.pk)
+    _require_editor(actor, plan)
+    errors: dict[int, dict[str, list[str]]] = {}
+    objects, seen = [], set()
+    for index, row in enumerate(rows):
+        household = Household(
+            plan=plan,
+            position=index,
+            **{
+                field: str(row.get(field) or "").strip()
+                for field in ("code", "head_name", "cause", "planned_support", "responsible_organisation")
+            },
+        )
+        row_errors: dict[str, list[str]] = {}
+        try:
+            household.full_clean(exclude=["plan"], validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            row_errors.update(exc.message_dict)
+        if household.code and household.code in seen:
+            row_errors["code"] = [_("Mã hộ bị trùng trong danh sách.")]
+        seen.add(household.code)
+        if row_errors:
+            errors[index] = row_errors
+        objects.append(household)
+    if errors:
+        raise ValidationError({"households": errors})
+    plan.households.all().delete()
+    plan.save(update_fields=["updated_at"])
+    return Household.objects.bulk_create(objects)
+
+
+# --- envelopes and rounds ------------------------------------------------------------------
+
+
+@transaction.atomic
+def envelope_set(*, actor: User, child: Plan, ceilings: dict[str, Any]) -> Envelope:
+    """The parent plan's unit sets a ceiling per source for one child plan."""
+    if child.parent_id is None:
+        raise ValidationError({"child": _("Kế hoạch này không có kế hoạch cấp trên.")})
+    parent = plan_lock(child.parent_id)
+    if not selectors.user_roles_on_unit(actor, parent.unit) & {Role.DRAFTER, Role.HEAD}:
+        raise PermissionDenied(_("Chỉ cấp trên mới giao trần kinh phí."))
+    values, errors = {}, {}
+    for field in AMOUNT_FIELDS:
+        raw = ceilings.get(field)
+        if raw in (None, ""):
+            values[field] = None
+            continue
+        try:
+            values[field] = parse_amount(raw)
+        except ValueError as exc:
+            errors[field] = [str(exc)]
+    if errors:
+        raise ValidationError(errors)
+    envelope, _created = Envelope.objects.update_or_create(parent=parent, child=child, defaults=values)
+    return envelope
+
+
+def envelope_violations(plan: Plan) -> list[dict[str, Any]]:
+    """Sources where the plan (with everything below it) exceeds its envelope, naming the lines."""
+    envelope = Envelope.objects.filter(child=plan).first()
+    if envelope is None:
+        return []
+    sums = selectors.plan_totals(plan)
+    violations = []
+    for field in AMOUNT_FIELDS:
+        ceiling = getattr(envelope, field)
+        if ceiling is not None and sums[field] > ceiling:
+            lines = [
+                {"item": line.item.code, "content": line.content, "amount": str(getattr(line, field))}
+                for line in plan.lines.select_related("item").filter(**{f"{field}__gt": 0})
+            ]
+            violations.append(
+                {
+                    "source": field,
+                    "ceiling": str(ceiling),
+                    "planned": str(sums[field]),
+                    "excess": str(sums[field] - ceiling),
+                    "lines": lines,
+                }
+            )
+    return violations
+
+
+def snapshot(plan: Plan) -> dict[str, Any]:
+    """Everything a reviewer compares between rounds, as JSON-ready data."""
+    header = {field: getattr(plan, field) for field in HEADER_FIELDS}
+    header["issued_on"] = plan.issued_on.isoformat() if plan.issued_on else None
+    lines = [
+        {
+            "item": line.item.code,
+            **{f: getattr(line, f) for f in LINE_TEXT_FIELDS},
+            **{f: str(getattr(line, f)) for f in AMOUNT_FIELDS},
+        }
+        for line in plan.lines.select_related("item").order_by("position")
+    ]
+    indicators = [
+        {
+            "code": i.code,
+            "name": i.name,
+            "unit": i.unit_of_measure,
+            "kind": i.kind,
+            "value": str(i.value),
+            "value_max": None if i.value_max is None else str(i.value_max),
+            "baseline": None if i.baseline is None else str(i.baseline),
+        }
+        for i in plan.indicators.order_by("position")
+    ]
+    households = [
+        {f: getattr(h, f) for f in ("code", "head_name", "cause", "planned_support", "responsible_organisation")}
+        for h in plan.households.order_by("position")
+    ]
+    sums = selectors.plan_totals(plan)
+    totals = {key: str(value) for key, value in sums.items() if not isinstance(value, dict)}
+    return {"header": header, "lines": lines, "indicators": indicators, "households": households, "totals": totals}
+
+
+def round_freeze(*, actor: User, plan: Plan, kind: str = PlanRound.Kind.SUBMISSION) -> PlanRound:
+    """Freeze the plan as its next round. Call inside the transaction that holds the plan's lock."""
+    number = plan.round_number + 1
+    frozen = PlanRound.objects.create(plan=plan, number=number, kind=kind, snapshot=snapshot(plan), created_by=actor)
+    Plan.objects.filter(pk=plan.pk).update(round_number=number)
+    plan.round_number = number
+    return frozen
