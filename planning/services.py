@@ -1,8 +1,9 @@
 """Writes to plan documents. Keyword-only, one transaction each, the plan row locked.
 
-Validation errors are ``django.core.exceptions.ValidationError`` with a dict naming the field
-(and, for lists, the row: ``{"lines": {3: {"local": [...]}}}``); nothing is saved when one is
-raised. Status changes are not here: they belong to ``approvals.services``.
+Validation errors are ``django.core.exceptions.ValidationError`` with a dict naming the field;
+for lists, ``config.errors.StructuredValidationError`` (a subclass) whose ``detail`` names the row
+too: ``{"lines": {3: {"local": [...]}}}`` (0-based). Nothing is saved when one is raised.
+Status changes are not here: they belong to ``approvals.services``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from config.errors import Conflict, StructuredValidationError
 from directory.models import AdministrativeUnit, Agency, AgencyKind, Role, User
 from directory.services import unit_label
 from planning import selectors
@@ -47,6 +49,7 @@ HEADER_FIELDS = (
     "recipients",
 )
 LINE_TEXT_FIELDS = ("content", "lead_agency", "coordinating_agencies", "beneficiaries")
+HOUSEHOLD_FIELDS = ("code", "head_name", "cause", "planned_support", "responsible_organisation")
 
 
 # --- catalogue and cycles -------------------------------------------------------------------
@@ -112,7 +115,7 @@ def _require_editor(actor: User, plan: Plan) -> None:
         raise PlanLocked(plan)
 
 
-class PlanLocked(Exception):
+class PlanLocked(Conflict):
     """The plan's content cannot change in its current state (a 409 for the caller)."""
 
     def __init__(self, plan: Plan) -> None:
@@ -264,7 +267,7 @@ def validate_lines(*, plan: Plan, rows: list[dict[str, Any]]) -> list[LineInput]
         else:
             clean.append(LineInput(item=item, values=values))
     if errors:
-        raise ValidationError({"lines": errors})
+        raise StructuredValidationError({"lines": errors})
     return clean
 
 
@@ -314,7 +317,7 @@ def plan_indicators_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any
             errors[index] = row_errors
         objects.append(indicator)
     if errors:
-        raise ValidationError({"indicators": errors})
+        raise StructuredValidationError({"indicators": errors})
     plan.indicators.all().delete()
     plan.save(update_fields=["updated_at"])
     return Indicator.objects.bulk_create(objects)
@@ -338,10 +341,7 @@ def plan_households_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any
         household = Household(
             plan=plan,
             position=index,
-            **{
-                field: str(row.get(field) or "").strip()
-                for field in ("code", "head_name", "cause", "planned_support", "responsible_organisation")
-            },
+            **{field: str(row.get(field) or "").strip() for field in HOUSEHOLD_FIELDS},
         )
         row_errors: dict[str, list[str]] = {}
         try:
@@ -355,7 +355,7 @@ def plan_households_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any
             errors[index] = row_errors
         objects.append(household)
     if errors:
-        raise ValidationError({"households": errors})
+        raise StructuredValidationError({"households": errors})
     plan.households.all().delete()
     plan.save(update_fields=["updated_at"])
     return Household.objects.bulk_create(objects)
@@ -414,11 +414,12 @@ def envelope_violations(plan: Plan) -> list[dict[str, Any]]:
     return violations
 
 
-def snapshot(plan: Plan) -> dict[str, Any]:
-    """Everything a reviewer compares between rounds, as JSON-ready data."""
-    header = {field: getattr(plan, field) for field in HEADER_FIELDS}
-    header["issued_on"] = plan.issued_on.isoformat() if plan.issued_on else None
-    lines = [
+def _decimal_or_none(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def snapshot_lines(plan: Plan) -> list[dict[str, Any]]:
+    return [
         {
             "item": line.item.code,
             **{f: getattr(line, f) for f in LINE_TEXT_FIELDS},
@@ -426,31 +427,49 @@ def snapshot(plan: Plan) -> dict[str, Any]:
         }
         for line in plan.lines.select_related("item").order_by("position")
     ]
-    indicators = [
+
+
+def snapshot_indicators(plan: Plan) -> list[dict[str, Any]]:
+    return [
         {
             "code": i.code,
             "name": i.name,
             "unit": i.unit_of_measure,
             "kind": i.kind,
             "value": str(i.value),
-            "value_max": None if i.value_max is None else str(i.value_max),
-            "baseline": None if i.baseline is None else str(i.baseline),
+            "value_max": _decimal_or_none(i.value_max),
+            "baseline": _decimal_or_none(i.baseline),
         }
         for i in plan.indicators.order_by("position")
     ]
-    households = [
-        {f: getattr(h, f) for f in ("code", "head_name", "cause", "planned_support", "responsible_organisation")}
-        for h in plan.households.order_by("position")
-    ]
+
+
+def snapshot_households(plan: Plan) -> list[dict[str, Any]]:
+    return [{f: getattr(h, f) for f in HOUSEHOLD_FIELDS} for h in plan.households.order_by("position")]
+
+
+def snapshot(plan: Plan) -> dict[str, Any]:
+    """Everything a reviewer compares between rounds, as JSON-ready data."""
+    header = {field: getattr(plan, field) for field in HEADER_FIELDS}
+    header["issued_on"] = plan.issued_on.isoformat() if plan.issued_on else None
     sums = selectors.plan_totals(plan)
-    totals = {key: str(value) for key, value in sums.items() if not isinstance(value, dict)}
-    return {"header": header, "lines": lines, "indicators": indicators, "households": households, "totals": totals}
+    return {
+        "header": header,
+        "lines": snapshot_lines(plan),
+        "indicators": snapshot_indicators(plan),
+        "households": snapshot_households(plan),
+        "totals": {key: str(value) for key, value in sums.items() if not isinstance(value, dict)},
+    }
 
 
+@transaction.atomic
 def round_freeze(*, actor: User, plan: Plan, kind: str = PlanRound.Kind.SUBMISSION) -> PlanRound:
-    """Freeze the plan as its next round. Call inside the transaction that holds the plan's lock."""
-    number = plan.round_number + 1
-    frozen = PlanRound.objects.create(plan=plan, number=number, kind=kind, snapshot=snapshot(plan), created_by=actor)
+    """Freeze the plan, as stored, as its next round (joins the caller's transaction and lock)."""
+    current = plan_lock(plan.pk)
+    number = current.round_number + 1
+    frozen = PlanRound.objects.create(
+        plan=current, number=number, kind=kind, snapshot=snapshot(current), created_by=actor
+    )
     Plan.objects.filter(pk=plan.pk).update(round_number=number)
     plan.round_number = number
     return frozen

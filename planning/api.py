@@ -1,0 +1,319 @@
+"""Plan documents over /api/v1/. Reads go through selectors (scoped: 404 outside the caller's
+tree), writes through services (which check roles and state)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from directory.models import AdministrativeUnit
+from planning import diff, selectors, services
+from planning.models import AMOUNT_FIELDS, Cycle, Plan, PlanRound, PlanStatus, PlanType
+
+THOUSANDTH = Decimal("0.001")
+
+
+def money(value: Decimal) -> str:
+    """Amounts as decimal strings with exactly three places, whatever the database returns."""
+    return str(Decimal(value).quantize(THOUSANDTH))
+
+
+def money_dict(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: money_dict(value) if isinstance(value, dict) else money(value) for key, value in row.items()}
+
+
+class CycleSerializer(serializers.ModelSerializer):
+    period = serializers.CharField(source="period.code")
+
+    class Meta:
+        model = Cycle
+        fields = ["id", "year", "period", "structure", "name", "plan_types"]
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    unit = serializers.CharField(source="unit.code")
+    unit_name = serializers.CharField(source="unit.name")
+    structure = serializers.CharField(source="unit.structure")
+    type = serializers.CharField(source="plan_type")
+    cycle_year = serializers.IntegerField(source="cycle.year")
+
+    class Meta:
+        model = Plan
+        fields = [
+            "id",
+            "cycle",
+            "cycle_year",
+            "unit",
+            "unit_name",
+            "structure",
+            "type",
+            "status",
+            "round_number",
+            "parent",
+            *services.HEADER_FIELDS,
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PlanCreateSerializer(serializers.Serializer):
+    cycle = serializers.IntegerField()
+    unit = serializers.CharField(help_text="Official code of the unit")
+    type = serializers.ChoiceField(choices=PlanType.choices)
+
+
+class PlanHeaderSerializer(serializers.Serializer):
+    issuing_body = serializers.CharField(max_length=255, allow_blank=True, required=False)
+    number_symbol = serializers.CharField(max_length=64, allow_blank=True, required=False)
+    place = serializers.CharField(max_length=128, allow_blank=True, required=False)
+    issued_on = serializers.DateField(allow_null=True, required=False)
+    legal_bases = serializers.CharField(allow_blank=True, required=False)
+    purpose = serializers.CharField(allow_blank=True, required=False)
+    objectives = serializers.CharField(allow_blank=True, required=False)
+    recipients = serializers.CharField(allow_blank=True, required=False)
+
+
+class LineSerializer(serializers.Serializer):
+    """Documents the line shape; validation is the service's (one rule for every entry point)."""
+
+    item = serializers.CharField()
+    content = serializers.CharField(allow_blank=True, required=False)
+    lead_agency = serializers.CharField(allow_blank=True, required=False)
+    coordinating_agencies = serializers.CharField(allow_blank=True, required=False)
+    beneficiaries = serializers.CharField(allow_blank=True, required=False)
+    central_investment = serializers.DecimalField(max_digits=15, decimal_places=3)
+    central_recurrent = serializers.DecimalField(max_digits=15, decimal_places=3)
+    local = serializers.DecimalField(max_digits=15, decimal_places=3)
+    other = serializers.DecimalField(max_digits=15, decimal_places=3)
+    total = serializers.DecimalField(max_digits=16, decimal_places=3, read_only=True)
+
+
+def _line_json(line) -> dict[str, Any]:
+    row = {"item": line.item.code, "item_title": line.item.title}
+    row.update({f: getattr(line, f) for f in services.LINE_TEXT_FIELDS})
+    row.update({f: money(getattr(line, f)) for f in AMOUNT_FIELDS})
+    row["total"] = money(line.total)
+    return row
+
+
+def _body_list(request: Request, key: str) -> list:
+    """Accept either a bare JSON list or {"<key>": [...]}."""
+    data = request.data
+    if isinstance(data, dict) and key in data:
+        data = data[key]
+    if not isinstance(data, list):
+        raise ValidationError({key: "Cần một danh sách."})
+    return data
+
+
+class CycleListView(APIView):
+    @extend_schema(responses=CycleSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        cycles = Cycle.objects.select_related("period").order_by("-year", "structure")
+        return Response(CycleSerializer(cycles, many=True).data)
+
+
+class CatalogueView(APIView):
+    @extend_schema(parameters=[OpenApiParameter("period", str, required=True, description="e.g. 2021-2025")])
+    def get(self, request: Request) -> Response:
+        period = request.query_params.get("period", "")
+        items = list(selectors.catalogue_for_period(period))
+        if not items:
+            raise ValidationError({"period": f"Không có danh mục cho giai đoạn “{period}”."})
+        return Response(
+            [
+                {
+                    "code": i.code,
+                    "parent": i.parent.code if i.parent else None,
+                    "title_vi": i.title_vi,
+                    "title_en": i.title_en,
+                    "lead_agency_kind": i.lead_agency_kind,
+                    "budgetable": i.budgetable,
+                }
+                for i in items
+            ]
+        )
+
+
+class PlanListView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("cycle", int),
+            OpenApiParameter("unit", str, description="official unit code"),
+            OpenApiParameter("type", str, enum=PlanType.values),
+            OpenApiParameter("status", str, enum=PlanStatus.values),
+        ],
+        responses=PlanSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        errors = {}
+        if params.get("type") and params["type"] not in PlanType.values:
+            errors["type"] = [f"Must be one of {', '.join(PlanType.values)}."]
+        if params.get("status") and params["status"] not in PlanStatus.values:
+            errors["status"] = [f"Must be one of {', '.join(PlanStatus.values)}."]
+        if params.get("cycle") and not params["cycle"].isdigit():
+            errors["cycle"] = ["A cycle id."]
+        if errors:
+            raise ValidationError(errors)
+        plans = selectors.plan_list(
+            user=request.user, cycle=params.get("cycle"), plan_type=params.get("type"), status=params.get("status")
+        )
+        if params.get("unit"):
+            plans = plans.filter(unit__code=params["unit"])
+        return Response(PlanSerializer(plans, many=True).data)
+
+    @extend_schema(request=PlanCreateSerializer, responses={201: PlanSerializer})
+    def post(self, request: Request) -> Response:
+        body = PlanCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        cycle = Cycle.objects.filter(pk=body.validated_data["cycle"]).first()
+        if cycle is None:
+            raise ValidationError({"cycle": "Không có chu kỳ này."})
+        unit = AdministrativeUnit.objects.filter(structure=cycle.structure, code=body.validated_data["unit"]).first()
+        if unit is None:
+            raise ValidationError({"unit": "Không có đơn vị với mã này trong cơ cấu của chu kỳ."})
+        plan = services.plan_create(actor=request.user, cycle=cycle, unit=unit, plan_type=body.validated_data["type"])
+        return Response(PlanSerializer(plan).data, status=201)
+
+
+class PlanMixin:
+    def plan(self, request: Request, plan_id: int) -> Plan:
+        return selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+
+
+class PlanDetailView(PlanMixin, APIView):
+    @extend_schema(responses=PlanSerializer)
+    def get(self, request: Request, plan_id: int) -> Response:
+        return Response(PlanSerializer(self.plan(request, plan_id)).data)
+
+    @extend_schema(request=PlanHeaderSerializer, responses=PlanSerializer)
+    def patch(self, request: Request, plan_id: int) -> Response:
+        plan = self.plan(request, plan_id)
+        unknown = set(request.data) - set(PlanHeaderSerializer().fields)
+        if unknown:
+            raise ValidationError(dict.fromkeys(sorted(unknown), "Trường này không sửa được qua API."))
+        body = PlanHeaderSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        plan = services.plan_header_update(actor=request.user, plan=plan, data=dict(body.validated_data))
+        return Response(PlanSerializer(plan).data)
+
+
+class PlanLinesView(PlanMixin, APIView):
+    @extend_schema(responses=LineSerializer(many=True))
+    def get(self, request: Request, plan_id: int) -> Response:
+        plan = self.plan(request, plan_id)
+        return Response([_line_json(line) for line in plan.lines.select_related("item").order_by("position")])
+
+    @extend_schema(request=LineSerializer(many=True), responses=LineSerializer(many=True))
+    def put(self, request: Request, plan_id: int) -> Response:
+        plan = self.plan(request, plan_id)
+        services.plan_lines_replace(actor=request.user, plan=plan, rows=_body_list(request, "lines"))
+        return self.get(request, plan_id)
+
+
+class PlanIndicatorsView(PlanMixin, APIView):
+    def get(self, request: Request, plan_id: int) -> Response:
+        plan = self.plan(request, plan_id)
+        return Response(services.snapshot_indicators(plan))
+
+    def put(self, request: Request, plan_id: int) -> Response:
+        plan = self.plan(request, plan_id)
+        services.plan_indicators_replace(actor=request.user, plan=plan, rows=_body_list(request, "indicators"))
+        return self.get(request, plan_id)
+
+
+class PlanHouseholdsView(PlanMixin, APIView):
+    def get(self, request: Request, plan_id: int) -> Response:
+        plan = self.plan(request, plan_id)
+        return Response(services.snapshot_households(plan))
+
+    def put(self, request: Request, plan_id: int) -> Response:
+        plan = self.plan(request, plan_id)
+        services.plan_households_replace(actor=request.user, plan=plan, rows=_body_list(request, "households"))
+        return self.get(request, plan_id)
+
+
+class PlanTotalsView(PlanMixin, APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, plan_id: int) -> Response:
+        return Response(money_dict(selectors.plan_totals(self.plan(request, plan_id))))
+
+
+class PlanEnvelopeView(PlanMixin, APIView):
+    """The ceilings the parent plan set for this plan; PUT by the parent's officers."""
+
+    def get(self, request: Request, plan_id: int) -> Response:
+        plan = self.plan(request, plan_id)
+        envelope = getattr(plan, "envelope", None)
+        ceilings = {
+            f: None if envelope is None or getattr(envelope, f) is None else money(getattr(envelope, f))
+            for f in AMOUNT_FIELDS
+        }
+        return Response({"ceilings": ceilings, "violations": services.envelope_violations(plan)})
+
+    def put(self, request: Request, plan_id: int) -> Response:
+        plan = self.plan(request, plan_id)
+        services.envelope_set(actor=request.user, child=plan, ceilings=dict(request.data))
+        return self.get(request, plan_id)
+
+
+class PlanRoundsView(PlanMixin, APIView):
+    def get(self, request: Request, plan_id: int) -> Response:
+        plan = self.plan(request, plan_id)
+        return Response(
+            [
+                {
+                    "number": r.number,
+                    "kind": r.kind,
+                    "created_at": r.created_at,
+                    "created_by": r.created_by.display_name,
+                    "totals": r.snapshot.get("totals", {}),
+                }
+                for r in selectors.rounds_of(plan)
+            ]
+        )
+
+
+class PlanDiffView(PlanMixin, APIView):
+    @extend_schema(parameters=[OpenApiParameter("from", int, required=True), OpenApiParameter("to", int)])
+    def get(self, request: Request, plan_id: int) -> Response:
+        plan = self.plan(request, plan_id)
+        try:
+            start = int(request.query_params["from"])
+            end = int(request.query_params["to"]) if request.query_params.get("to") else None
+        except (KeyError, ValueError):
+            raise ValidationError({"from": "Cần số thứ tự của lần trình (from, to)."}) from None
+        old = get_object_or_404(PlanRound, plan=plan, number=start).snapshot
+        new = get_object_or_404(PlanRound, plan=plan, number=end).snapshot if end else services.snapshot(plan)
+        return Response({"from": start, "to": end or "current", **diff.snapshot_diff(old, new)})
+
+
+class PlanExportView(PlanMixin, APIView):
+    CONTENT_TYPES = {
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, plan_id: int, fmt: str) -> HttpResponse:
+        plan = self.plan(request, plan_id)
+        if fmt not in self.CONTENT_TYPES:
+            raise Http404
+        from planning import exports  # openpyxl and python-docx load only when someone exports
+
+        content = exports.budget_xlsx(plan) if fmt == "xlsx" else exports.plan_docx(plan)
+        response = HttpResponse(content, content_type=self.CONTENT_TYPES[fmt])
+        response["Content-Disposition"] = f'attachment; filename="ke-hoach-{plan.cycle.year}-{plan.unit.code}.{fmt}"'
+        return response

@@ -1,0 +1,170 @@
+"""The plan API: the Phong Thổ figures, scoping, validation and atomic replacement."""
+
+from decimal import Decimal
+
+import pytest
+
+from planning.models import BudgetLine, Plan
+from tests.planning.conftest import COMMUNE_DRAFTER, DISTRICT_DRAFTER, MINISTRY, OUTSIDER, PROVINCE_DRAFTER
+
+
+def test_phong_tho_totals_match_the_seed(phong_tho, login_api):
+    body = login_api(DISTRICT_DRAFTER).get(f"/api/v1/plans/{phong_tho.pk}/totals/").json()
+    assert body["total"] == "162756.000"
+    assert body["central"] == "161044.000"
+    assert body["central_investment"] == "116200.000"
+    assert body["central_recurrent"] == "44844.000"
+    assert body["local"] == "512.000"
+    assert body["other"] == "1200.000"
+    assert body["by_item"]["1.2"]["total"] == "77770.000"
+    assert body["by_project"]["3"]["total"] == "5953.000"
+
+
+def test_lines_are_listed_with_their_totals(phong_tho, login_api):
+    lines = login_api(DISTRICT_DRAFTER).get(f"/api/v1/plans/{phong_tho.pk}/lines/").json()
+    assert [line["item"] for line in lines][:3] == ["1.1", "1.2", "2"]
+    housing = next(line for line in lines if line["item"] == "5")
+    assert (housing["central_recurrent"], housing["other"], housing["total"]) == ("12060.000", "1200.000", "13260.000")
+
+
+def test_put_lines_replaces_all_lines_and_totals_follow(phong_tho, login_api):
+    api = login_api(DISTRICT_DRAFTER)
+    rows = [
+        {
+            "item": "1.1",
+            "content": "Đường",
+            "central_investment": "100.5",
+            "central_recurrent": "0",
+            "local": "0",
+            "other": "0",
+        },
+        {
+            "item": "7.2",
+            "content": "Giám sát",
+            "central_investment": "0",
+            "central_recurrent": "1.200,25",
+            "local": "0",
+            "other": "0",
+        },
+    ]
+    response = api.put(f"/api/v1/plans/{phong_tho.pk}/lines/", rows, format="json")
+    assert response.status_code == 200, response.json()
+    assert [line["total"] for line in response.json()] == ["100.500", "1200.250"]
+    assert api.get(f"/api/v1/plans/{phong_tho.pk}/totals/").json()["total"] == "1300.750"
+
+
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        ({"item": "1.1", "central_investment": "-5"}, "central_investment"),
+        ({"item": "1.1", "local": "abc"}, "local"),
+        ({"item": "1.1", "other": "1.2345"}, "other"),
+        ({"item": "1.1", "central_recurrent": "1e15"}, "central_recurrent"),
+        ({"item": "9.9"}, "item"),
+        ({"item": "1"}, "item"),  # a project with sub-projects takes no money directly
+        ({"item": "1.1", "central_investment": True}, "central_investment"),
+        ({"item": "1.1", "content": 12}, "content"),
+    ],
+)
+def test_bad_line_gets_a_field_error_and_nothing_is_saved(phong_tho, login_api, row, field):
+    before = list(BudgetLine.objects.filter(plan=phong_tho).values_list("item__code", "central_investment"))
+    good = {"item": "1.2", "central_investment": "1"}
+    response = login_api(DISTRICT_DRAFTER).put(f"/api/v1/plans/{phong_tho.pk}/lines/", [good, row], format="json")
+    assert response.status_code == 400
+    assert field in response.json()["lines"]["1"]
+    assert "0" not in response.json()["lines"]
+    after = list(BudgetLine.objects.filter(plan=phong_tho).values_list("item__code", "central_investment"))
+    assert after == before
+
+
+def test_a_line_of_another_period_is_unknown(phong_tho, login_api):
+    # "1.3" exists in 2016-2020 (Programme 30a) but not in 2021-2025.
+    response = login_api(DISTRICT_DRAFTER).put(f"/api/v1/plans/{phong_tho.pk}/lines/", [{"item": "1.3"}], format="json")
+    assert response.status_code == 400
+    assert "2021-2025" in response.json()["lines"]["0"]["item"][0]
+
+
+def test_outsiders_get_404_for_every_plan_endpoint(phong_tho, login_api):
+    api = login_api(OUTSIDER)
+    for suffix in ("", "lines/", "totals/", "rounds/", "indicators/", "households/", "envelope/", "export.xlsx"):
+        assert api.get(f"/api/v1/plans/{phong_tho.pk}/{suffix}").status_code == 404, suffix
+    assert api.put(f"/api/v1/plans/{phong_tho.pk}/lines/", [], format="json").status_code == 404
+    assert api.patch(f"/api/v1/plans/{phong_tho.pk}/", {"purpose": "x"}, format="json").status_code == 404
+    assert phong_tho.pk not in [p["id"] for p in api.get("/api/v1/plans/").json()]
+
+
+def test_a_commune_sees_only_its_own_plan(sin_suoi_ho, phong_tho, login_api):
+    api = login_api(COMMUNE_DRAFTER)
+    assert [p["id"] for p in api.get("/api/v1/plans/", {"cycle": phong_tho.cycle_id}).json()] == [sin_suoi_ho.pk]
+    assert api.get(f"/api/v1/plans/{phong_tho.pk}/").status_code == 404
+
+
+def test_upper_levels_read_but_do_not_edit(phong_tho, login_api):
+    api = login_api(PROVINCE_DRAFTER)
+    assert api.get(f"/api/v1/plans/{phong_tho.pk}/totals/").json()["total"] == "162756.000"
+    assert api.put(f"/api/v1/plans/{phong_tho.pk}/lines/", [], format="json").status_code == 403
+    assert api.patch(f"/api/v1/plans/{phong_tho.pk}/", {"purpose": "x"}, format="json").status_code == 403
+
+
+def test_the_ministry_sees_provincial_plans_only(lai_chau, phong_tho, login_api):
+    api = login_api(MINISTRY)
+    ids = {p["id"] for p in api.get("/api/v1/plans/").json()}
+    assert lai_chau.pk in ids
+    assert phong_tho.pk not in ids
+
+
+def test_header_patch_validates_and_saves(phong_tho, login_api):
+    api = login_api(DISTRICT_DRAFTER)
+    response = api.patch(
+        f"/api/v1/plans/{phong_tho.pk}/", {"number_symbol": "125/KH-UBND", "issued_on": "2022-12-30"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["number_symbol"] == "125/KH-UBND"
+    assert api.patch(f"/api/v1/plans/{phong_tho.pk}/", {"issued_on": "30/02/2022"}, format="json").status_code == 400
+    bad = api.patch(f"/api/v1/plans/{phong_tho.pk}/", {"status": "approved"}, format="json")
+    assert bad.status_code == 400 and "status" in bad.json()
+    assert Plan.objects.get(pk=phong_tho.pk).status == "draft"
+
+
+def test_create_plan_checks_cycle_unit_and_role(phong_tho, login_api):
+    api = login_api(COMMUNE_DRAFTER)
+    assert (
+        api.post(
+            "/api/v1/plans/", {"cycle": phong_tho.cycle_id, "unit": "03592", "type": "annual"}, format="json"
+        ).status_code
+        == 400
+    )  # already has one
+    response = api.post(
+        "/api/v1/plans/", {"cycle": phong_tho.cycle_id, "unit": "03592", "type": "household_review"}, format="json"
+    )
+    assert response.status_code == 201
+    assert response.json()["parent"] is None  # the district has no household review plan yet
+    assert (
+        api.post(
+            "/api/v1/plans/", {"cycle": phong_tho.cycle_id, "unit": "03549", "type": "household_review"}, format="json"
+        ).status_code
+        == 403
+    )  # another commune
+    assert api.post("/api/v1/plans/", {"cycle": 999, "unit": "03592", "type": "annual"}, format="json").json() == {
+        "cycle": ["Không có chu kỳ này."]
+    }
+
+
+def test_cycles_and_catalogue(demo, login_api):
+    api = login_api(COMMUNE_DRAFTER)
+    cycles = api.get("/api/v1/cycles/").json()
+    assert {(c["year"], c["structure"], c["period"]) for c in cycles} >= {
+        (2023, "three-tier", "2021-2025"),
+        (2025, "two-tier", "2021-2025"),
+    }
+    items = api.get("/api/v1/catalogue/", {"period": "2021-2025"}).json()
+    assert [i["code"] for i in items if i["parent"] is None] == ["1", "2", "3", "4", "5", "6", "7"]
+    assert api.get("/api/v1/catalogue/", {"period": "1990-1995"}).status_code == 400
+
+
+def test_amounts_sum_exactly(phong_tho):
+    from planning.selectors import plan_totals
+
+    totals = plan_totals(phong_tho)
+    assert totals["total"] == Decimal("162756")
+    assert totals["total"] == sum(line.total for line in phong_tho.lines.all())
