@@ -1,2 +1,5 @@
-# Websocket routes; the notifications app adds its consumer here.
-websocket_urlpatterns: list = []
+"""Websocket routes. config.asgi wraps them in AllowedHostsOriginValidator(AuthMiddlewareStack(...))."""
+
+from notifications.routing import websocket_urlpatterns as notifications_websockets
+
+websocket_urlpatterns: list = [*notifications_websockets]

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "approvals",
     "workflows",
     "notifications",
+    "deadlines",
     "demo",
 ]
 
@@ -107,9 +108,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # viewflow's own pages need it; listed here because VIEWFLOW["AUTOREGISTER"] is off.
+    "viewflow.middleware.SiteMiddleware",
     # Last, as django-axes requires: turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
+# viewflow would append its Hotwire Turbo middleware, which turns a POST answered with 200 into
+# 422 (viewflow issue #453) and breaks downloads from forms: keep the middleware list ours.
+VIEWFLOW = {"AUTOREGISTER": False}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = None
@@ -126,6 +132,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread_count",
             ],
         },
     },
@@ -153,7 +160,8 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # Bound the connect to a dead Redis; reads stay unbounded (channels-redis blocks by design).
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 2}]},
         }
     }
 else:
@@ -282,6 +290,8 @@ EMAIL_FILE_PATH = VAR_DIR / "mail"
 for _key in ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS", "EMAIL_USE_SSL"):
     if _key in _email:
         globals()[_key] = _email[_key]
+# Well below the outbox's 300 s e-mail claim, so a hung SMTP server cannot cause a double send.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ctmtqg-gnbv@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

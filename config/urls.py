@@ -3,12 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from directory import views as directory_views
+from workflows.viewflow_site import site as workflow_site
 
 urlpatterns = [
     path("", directory_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("workflows.urls")),
     path("plans/", include("planning.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("workflow/", workflow_site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

@@ -7,10 +7,12 @@ from django.db import transaction
 from directory import demo as directory_demo
 from directory.demo import DemoAccount
 from planning import demo as planning_demo
+from workflows import demo as workflows_demo
 
 
 @transaction.atomic
 def load_all() -> list[DemoAccount]:
     accounts = directory_demo.load()
     planning_demo.load()
+    workflows_demo.load()
     return accounts

@@ -12,11 +12,11 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from directory.models import AdministrativeUnit
 from planning import diff, selectors, services
 from planning.models import AMOUNT_FIELDS, Cycle, Plan, PlanRound, PlanStatus, PlanType
 
@@ -174,19 +174,6 @@ class PlanListView(APIView):
             plans = plans.filter(unit__code=params["unit"])
         return Response(PlanSerializer(plans, many=True).data)
 
-    @extend_schema(request=PlanCreateSerializer, responses={201: PlanSerializer})
-    def post(self, request: Request) -> Response:
-        body = PlanCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        cycle = Cycle.objects.filter(pk=body.validated_data["cycle"]).first()
-        if cycle is None:
-            raise ValidationError({"cycle": "Không có chu kỳ này."})
-        unit = AdministrativeUnit.objects.filter(structure=cycle.structure, code=body.validated_data["unit"]).first()
-        if unit is None:
-            raise ValidationError({"unit": "Không có đơn vị với mã này trong cơ cấu của chu kỳ."})
-        plan = services.plan_create(actor=request.user, cycle=cycle, unit=unit, plan_type=body.validated_data["type"])
-        return Response(PlanSerializer(plan).data, status=201)
-
 
 class PlanMixin:
     def plan(self, request: Request, plan_id: int) -> Plan:
@@ -317,3 +304,34 @@ class PlanExportView(PlanMixin, APIView):
         response = HttpResponse(content, content_type=self.CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="ke-hoach-{plan.cycle.year}-{plan.unit.code}.{fmt}"'
         return response
+
+
+class PlanLinesTemplateView(PlanMixin, APIView):
+    """An .xlsx to fill in and import back: the plan's lines, with the catalogue as a list."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, plan_id: int) -> HttpResponse:
+        from planning import imports
+
+        plan = self.plan(request, plan_id)
+        response = HttpResponse(imports.lines_template_xlsx(plan), content_type=PlanExportView.CONTENT_TYPES["xlsx"])
+        response["Content-Disposition"] = f'attachment; filename="mau-dong-kinh-phi-{plan.unit.code}.xlsx"'
+        return response
+
+
+class PlanLinesImportView(PlanMixin, APIView):
+    """POST multipart ``file``: replaces all lines from the sheet, or reports errors per Excel row."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {"file": {
+        "type": "string", "format": "binary"}}}}, responses=LineSerializer(many=True))
+    def post(self, request: Request, plan_id: int) -> Response:
+        from planning import imports
+
+        plan = self.plan(request, plan_id)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": "Chọn tệp .xlsx để nhập."})
+        lines = imports.import_lines_xlsx(actor=request.user, plan=plan, fileobj=upload)
+        return Response([_line_json(line) for line in lines])

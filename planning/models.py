@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from directory.models import AdministrativeUnit, Structure
 
@@ -175,6 +175,10 @@ class Plan(FSMModelMixin, models.Model):
     recipients = models.TextField(_("nơi nhận"), blank=True, help_text=_("Mỗi nơi nhận một dòng."))
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The officer who last wrote the content: a plan returned for revision goes back to them.
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -200,6 +204,46 @@ class Plan(FSMModelMixin, models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
+
+    # --- transitions -------------------------------------------------------------------------
+    # The legal moves of the document. Only approvals.services calls them, under the plan's row
+    # lock; the route (workflows/data/routes.json) decides which one a step's action takes.
+    S = PlanStatus
+
+    @transition(field=status, source=[S.DRAFT, S.RETURNED], target=S.SUBMITTED)
+    def mark_submitted(self) -> None: ...
+
+    @transition(field=status, source=[S.DRAFT, S.RETURNED], target=S.APPRAISAL)
+    def mark_appraisal(self) -> None: ...
+
+    @transition(field=status, source=[S.APPRAISAL], target=S.COUNCIL)
+    def mark_council(self) -> None: ...
+
+    @transition(field=status, source=[S.COUNCIL, S.REPORTED], target=S.APPROVED)
+    def mark_approved(self) -> None: ...
+
+    @transition(field=status, source=[S.APPROVED, S.DRAFT, S.RETURNED], target=S.REPORTED)
+    def mark_reported(self) -> None: ...
+
+    @transition(field=status, source=[S.SUBMITTED], target=S.ACCEPTED)
+    def mark_accepted(self) -> None: ...
+
+    @transition(field=status, source=[S.REPORTED], target=S.CLOSED)
+    def mark_closed(self) -> None: ...
+
+    @transition(field=status, source=[S.DRAFT, S.RETURNED], target=S.GUIDANCE_ISSUED)
+    def mark_guidance_issued(self) -> None: ...
+
+    @transition(field=status, source=[S.SUBMITTED, S.APPRAISAL, S.COUNCIL, S.ACCEPTED, S.WAIVED], target=S.RETURNED)
+    def mark_returned(self) -> None: ...
+
+    @transition(field=status, source=[S.DRAFT, S.RETURNED, S.SUBMITTED], target=S.WAIVED)
+    def mark_waived(self) -> None: ...
+
+    @transition(field=status, source=[S.APPROVED, S.CLOSED, S.ACCEPTED, S.GUIDANCE_ISSUED], target=S.DRAFT)
+    def mark_draft(self) -> None: ...
+
+    del S
 
 
 class Indicator(models.Model):

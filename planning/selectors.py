@@ -70,9 +70,20 @@ def user_roles_on_unit(user: User, unit: AdministrativeUnit) -> set[str]:
     return set(Membership.objects.filter(user=user, agency__unit=unit).values_list("role", flat=True))
 
 
+EDITOR_ROLES = frozenset({Role.DRAFTER, Role.HEAD})
+
+
+def edit_refusal(user: User, plan: Plan) -> str | None:
+    """Why the user may not edit the plan's content: "role" (not an editor of its unit),
+    "locked" (its own editor, but the plan has moved on), or None when they may."""
+    if not user_roles_on_unit(user, plan.unit) & EDITOR_ROLES:
+        return "role"
+    return None if plan.is_editable else "locked"
+
+
 def can_edit_content(user: User, plan: Plan) -> bool:
     """Drafters and heads of the plan's own unit, while the plan is a draft or returned."""
-    return plan.is_editable and bool(user_roles_on_unit(user, plan.unit) & {Role.DRAFTER, Role.HEAD})
+    return edit_refusal(user, plan) is None
 
 
 def catalogue_for_period(period_code: str) -> QuerySet[CatalogueItem]:
@@ -106,14 +117,17 @@ def _with_totals(row: dict) -> dict[str, Decimal]:
 
 
 def totals(lines: QuerySet[BudgetLine]) -> dict:
-    """Sums per source, per catalogue item and per project, in two GROUP BY queries' worth of SQL."""
+    """Sums per source, per catalogue item and per project (the item's parent, or the item
+    itself when it has no sub-projects), in two GROUP BY queries."""
     overall = _with_totals(_sums(lines))
-    by_item = {row["item__code"]: _with_totals(row) for row in _sums(lines, "item__code").order_by("item__position")}
+    rows = _sums(lines, "item__code", "item__parent__code").order_by("item__position")
+    by_item: dict[str, dict[str, Decimal]] = {}
     by_project: dict[str, dict[str, Decimal]] = {}
-    for code, row in by_item.items():
-        project = code.split(".")[0]
-        acc = by_project.setdefault(project, dict.fromkeys(row, ZERO))
-        for key, value in row.items():
+    for row in rows:
+        sums = _with_totals(row)
+        by_item[row["item__code"]] = sums
+        acc = by_project.setdefault(row["item__parent__code"] or row["item__code"], dict.fromkeys(sums, ZERO))
+        for key, value in sums.items():
             acc[key] += value
     return {**overall, "by_item": by_item, "by_project": by_project}
 
@@ -125,6 +139,10 @@ def plan_totals(plan: Plan, *, include_children: bool = True) -> dict:
     if include_children:
         result["own"] = _with_totals(_sums(plan.lines.all()))
     return result
+
+
+def zero_totals() -> dict[str, Decimal]:
+    return _with_totals(dict.fromkeys(AMOUNT_FIELDS, ZERO))
 
 
 def line_totals_for(plans: Iterable[Plan]) -> dict[int, dict[str, Decimal]]:

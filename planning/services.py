@@ -108,10 +108,12 @@ def cycle_ensure(*, year: int, structure: str, plan_types: list[str] | None = No
 # --- plans ----------------------------------------------------------------------------------
 
 
-def _require_editor(actor: User, plan: Plan) -> None:
-    if not selectors.user_roles_on_unit(actor, plan.unit) & {Role.DRAFTER, Role.HEAD}:
+def plan_require_editor(actor: User, plan: Plan) -> None:
+    """Raise PermissionDenied (not an editor of the plan's unit) or PlanLocked (it moved on)."""
+    refusal = selectors.edit_refusal(actor, plan)
+    if refusal == "role":
         raise PermissionDenied(_("Chỉ cán bộ của đơn vị lập kế hoạch mới được sửa nội dung."))
-    if not plan.is_editable:
+    if refusal == "locked":
         raise PlanLocked(plan)
 
 
@@ -171,7 +173,7 @@ def plan_lock(plan_id: int) -> Plan:
 @transaction.atomic
 def plan_header_update(*, actor: User, plan: Plan, data: dict[str, Any]) -> Plan:
     plan = plan_lock(plan.pk)
-    _require_editor(actor, plan)
+    plan_require_editor(actor, plan)
     unknown = set(data) - set(HEADER_FIELDS)
     if unknown:
         raise ValidationError({field: _("Trường không được phép sửa.") for field in unknown})
@@ -182,8 +184,14 @@ def plan_header_update(*, actor: User, plan: Plan, data: dict[str, Any]) -> Plan
         validate_unique=False,
         validate_constraints=False,
     )
-    plan.save(update_fields=[*data, "updated_at"])
+    plan.last_edited_by = actor
+    plan.save(update_fields=[*data, "last_edited_by", "updated_at"])
     return plan
+
+
+def _touch(plan: Plan, actor: User) -> None:
+    plan.last_edited_by = actor
+    plan.save(update_fields=["last_edited_by", "updated_at"])
 
 
 # --- lines ----------------------------------------------------------------------------------
@@ -275,20 +283,20 @@ def validate_lines(*, plan: Plan, rows: list[dict[str, Any]]) -> list[LineInput]
 def plan_lines_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any]]) -> list[BudgetLine]:
     """Replace all budget lines at once; all rows are valid or nothing changes."""
     plan = plan_lock(plan.pk)
-    _require_editor(actor, plan)
+    plan_require_editor(actor, plan)
     clean = validate_lines(plan=plan, rows=rows)
     plan.lines.all().delete()
     lines = BudgetLine.objects.bulk_create(
         [BudgetLine(plan=plan, position=i, item=row.item, **row.values) for i, row in enumerate(clean)]
     )
-    plan.save(update_fields=["updated_at"])
+    _touch(plan, actor)
     return lines
 
 
 @transaction.atomic
 def plan_indicators_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any]]) -> list[Indicator]:
     plan = plan_lock(plan.pk)
-    _require_editor(actor, plan)
+    plan_require_editor(actor, plan)
     errors: dict[int, dict[str, list[str]]] = {}
     objects = []
     for index, row in enumerate(rows):
@@ -319,7 +327,7 @@ def plan_indicators_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any
     if errors:
         raise StructuredValidationError({"indicators": errors})
     plan.indicators.all().delete()
-    plan.save(update_fields=["updated_at"])
+    _touch(plan, actor)
     return Indicator.objects.bulk_create(objects)
 
 
@@ -334,7 +342,7 @@ def _parse_signed(raw: Any) -> Decimal:
 @transaction.atomic
 def plan_households_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any]]) -> list[Household]:
     plan = plan_lock(plan.pk)
-    _require_editor(actor, plan)
+    plan_require_editor(actor, plan)
     errors: dict[int, dict[str, list[str]]] = {}
     objects, seen = [], set()
     for index, row in enumerate(rows):
@@ -357,7 +365,7 @@ def plan_households_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any
     if errors:
         raise StructuredValidationError({"households": errors})
     plan.households.all().delete()
-    plan.save(update_fields=["updated_at"])
+    _touch(plan, actor)
     return Household.objects.bulk_create(objects)
 
 

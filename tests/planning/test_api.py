@@ -168,3 +168,39 @@ def test_amounts_sum_exactly(phong_tho):
     totals = plan_totals(phong_tho)
     assert totals["total"] == Decimal("162756")
     assert totals["total"] == sum(line.total for line in phong_tho.lines.all())
+
+
+def test_lines_round_trip_through_the_xlsx_template_over_the_api(phong_tho, login_api):
+    from io import BytesIO
+
+    api = login_api(DISTRICT_DRAFTER)
+    template = api.get(f"/api/v1/plans/{phong_tho.pk}/lines/template.xlsx")
+    assert template.status_code == 200
+    upload = BytesIO(template.content)
+    upload.name = "lines.xlsx"
+    response = api.post(f"/api/v1/plans/{phong_tho.pk}/lines/import/", {"file": upload}, format="multipart")
+    assert response.status_code == 200, response.json()
+    assert api.get(f"/api/v1/plans/{phong_tho.pk}/totals/").json()["total"] == "162756.000"
+    garbage = BytesIO(b"not a workbook")
+    garbage.name = "x.xlsx"
+    bad = api.post(f"/api/v1/plans/{phong_tho.pk}/lines/import/", {"file": garbage}, format="multipart")
+    assert bad.status_code == 400 and "file" in bad.json()
+    outsider = login_api(OUTSIDER).post(f"/api/v1/plans/{phong_tho.pk}/lines/import/", {"file": garbage},
+                                        format="multipart")
+    assert outsider.status_code == 404
+
+
+def test_exports_download_with_the_seed_total(phong_tho, login_api):
+    from io import BytesIO
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    api = login_api(DISTRICT_DRAFTER)
+    xlsx = api.get(f"/api/v1/plans/{phong_tho.pk}/export.xlsx")
+    assert xlsx.status_code == 200 and xlsx["Content-Type"].endswith("spreadsheetml.sheet")
+    values = [c for row in load_workbook(BytesIO(xlsx.content)).active.iter_rows(values_only=True) for c in row]
+    assert 162756 in values
+    docx = api.get(f"/api/v1/plans/{phong_tho.pk}/export.docx")
+    text = "\n".join(p.text for p in Document(BytesIO(docx.content)).paragraphs)
+    assert "162.756" in text

@@ -1,0 +1,172 @@
+"""Decisions on plans: state transitions, the audit trail, council resolutions, idempotency,
+and the notifications each decision causes (written in the same transaction: an outbox)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from approvals.models import AuditEvent, IdempotencyRecord, Resolution
+from config.errors import Conflict
+from directory.models import Agency, Membership, User
+from planning.models import Plan, PlanStatus
+
+TRANSITION_TO = {
+    PlanStatus.SUBMITTED: "mark_submitted",
+    PlanStatus.APPRAISAL: "mark_appraisal",
+    PlanStatus.COUNCIL: "mark_council",
+    PlanStatus.APPROVED: "mark_approved",
+    PlanStatus.REPORTED: "mark_reported",
+    PlanStatus.ACCEPTED: "mark_accepted",
+    PlanStatus.CLOSED: "mark_closed",
+    PlanStatus.GUIDANCE_ISSUED: "mark_guidance_issued",
+    PlanStatus.RETURNED: "mark_returned",
+    PlanStatus.WAIVED: "mark_waived",
+    PlanStatus.DRAFT: "mark_draft",
+}
+
+
+def plan_transition(*, plan: Plan, target: str) -> None:
+    """Move the plan with its django-fsm transition (which refuses an illegal move) and save.
+
+    The caller holds the plan's row lock inside its transaction."""
+    from django_fsm import TransitionNotAllowed
+
+    try:
+        getattr(plan, TRANSITION_TO[target])()
+    except TransitionNotAllowed:
+        raise Conflict(
+            _("Không thể chuyển kế hoạch từ “%(status)s”.") % {"status": plan.get_status_display()}
+        ) from None
+    plan.save(update_fields=["status", "updated_at"])
+
+
+def audit_record(
+    *,
+    plan: Plan,
+    actor: User,
+    action: str,
+    from_status: str,
+    acting_for: User | None = None,
+    agency: Agency | None = None,
+    step: str = "",
+    comment: str = "",
+    data: dict | None = None,
+    request_id: str = "",
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        plan=plan,
+        actor=actor,
+        acting_for=acting_for,
+        agency=agency,
+        action=action,
+        step=step,
+        from_status=from_status,
+        to_status=plan.status,
+        comment=comment,
+        round_number=plan.round_number,
+        data=_jsonable(data or {}),
+        request_id=request_id,
+    )
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in data.items()}
+
+
+def resolution_record(*, actor: User, plan: Plan, number: str, date: dt.date) -> Resolution:
+    return Resolution.objects.create(
+        plan=plan, number=number, date=date, round_number=plan.round_number, recorded_by=actor
+    )
+
+
+def idempotent_replay(*, actor: User, key: str, plan_id: int, action: str) -> dict | None:
+    record = IdempotencyRecord.objects.filter(actor=actor, key=key).first()
+    if record is None:
+        return None
+    if record.plan_id != plan_id or record.action != action:
+        raise Conflict(_("Khóa idempotency này đã dùng cho một thao tác khác."))
+    return {**record.response, "replayed": True}
+
+
+def idempotent_record(*, actor: User, key: str, plan: Plan, action: str, response: dict) -> None:
+    IdempotencyRecord.objects.create(actor=actor, key=key, plan=plan, action=action, response=response)
+
+
+def history(plan: Plan):
+    return plan.events.select_related("actor", "acting_for", "agency").order_by("id")
+
+
+# --- notifications (outbox rows in the same transaction) --------------------------------------
+
+
+def _members(agency_ids: list[int], roles: tuple[str, ...] | None = None) -> list[User]:
+    qs = Membership.objects.filter(agency_id__in=agency_ids, user__is_active=True)
+    if roles:
+        qs = qs.filter(role__in=roles)
+    return list(User.objects.filter(pk__in=qs.values("user_id")))
+
+
+def _notify(**kwargs) -> None:
+    from notifications import services as notifications
+
+    notifications.notify(**kwargs)
+
+
+def announce_task(*, item, title_vi: str, title_en: str) -> None:
+    """A task for you (assigned) or your agency (claimable)."""
+    from workflows import routes
+
+    spec = routes.step_spec(item.step)
+    roles = tuple({role for action in spec.actions.values() for role in action.roles})
+    recipients = [item.assignee] if item.assignee else _members([item.agency_id], roles)
+    plan = item.plan
+    _notify(
+        recipients=recipients,
+        kind="task",
+        plan=plan,
+        link=reverse("workflows:plan-task", args=[plan.pk]),
+        text_vi=f"Việc mới: {title_vi} — {plan.get_plan_type_display()} {plan.cycle.year}, {plan.unit.name}",
+        text_en=f"New task: {title_en} — plan {plan.cycle.year}, {plan.unit.name}",
+    )
+
+
+OUTCOME_TEXT = {
+    "return": ("returned", "Kế hoạch bị trả lại: {reason}", "Plan returned for revision: {reason}"),
+    "accept": ("accepted", "Kế hoạch đã được chấp nhận", "Plan accepted"),
+    "approve": (
+        "approved",
+        "HĐND đã phê duyệt kế hoạch (Nghị quyết {resolution})",
+        "The council approved the plan (resolution {resolution})",
+    ),
+    "acknowledge": ("acknowledged", "Bộ đã xác nhận báo cáo", "The ministry acknowledged the report"),
+    "waive": ("info", "Kế hoạch được cấp trên miễn: {reason}", "Plan waived by the level above: {reason}"),
+    "reopen": ("returned", "Cấp trên mở lại kế hoạch: {reason}", "Plan re-opened by the level above: {reason}"),
+}
+
+
+def announce_outcome(*, event: AuditEvent) -> None:
+    """Tell the plan's own unit what happened to its plan (returned, accepted, approved, …)."""
+    if event.action not in OUTCOME_TEXT:
+        return
+    kind, vi, en = OUTCOME_TEXT[event.action]
+    plan = event.plan
+    values = {"reason": event.comment, "resolution": event.data.get("resolution_number", "")}
+    own_agencies = list(Agency.objects.filter(unit_id=plan.unit_id).values_list("pk", flat=True))
+    recipients = set(_members(own_agencies, ("drafter", "head")))
+    if plan.last_edited_by_id:
+        recipients.add(plan.last_edited_by)
+    recipients.discard(event.actor)
+    title = f"{plan.get_plan_type_display()} {plan.cycle.year}, {plan.unit.name}"
+    _notify(
+        recipients=recipients,
+        kind=kind,
+        plan=plan,
+        link=reverse("workflows:plan-task", args=[plan.pk]),
+        text_vi=f"{vi.format(**values)} — {title}",
+        text_en=f"{en.format(**values)} — {title}",
+        event_id=event.pk,
+    )

@@ -1,0 +1,473 @@
+"""The plan pages officers use every day: the list, the plan as a document, and its editor.
+
+Every read goes through ``planning.selectors`` (scoped to the officer: a plan outside their
+tree is a 404), every write through ``planning.services``; a view never saves a model itself.
+Amounts are million VND; templates show them in the active language's notation ("162.756").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Case, IntegerField, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.formats import get_format, sanitize_separators
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from config.errors import Conflict, validation_detail
+from directory.models import Tier, User
+from planning import selectors, services
+from planning.forms import (
+    UNITS_OF_MEASURE,
+    BudgetLineFormSet,
+    HouseholdFormSet,
+    IndicatorFormSet,
+    PlanFilterForm,
+    PlanHeaderForm,
+    RowFormSet,
+)
+from planning.models import AMOUNT_FIELDS, BudgetLine, CatalogueItem, Plan, PlanType
+
+PAGE_SIZE = 50
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+# Reports carry "BC" in their number/symbol, plans "KH" (Decree 30/2020, appendix III).
+REPORT_TYPES = {PlanType.MONITORING_SIX_MONTH, PlanType.MONITORING_ANNUAL}
+# The list reads newest cycle first, and in a cycle each level before the units it consolidates.
+TIERS_TOP_DOWN = (Tier.NATION, Tier.PROVINCE, Tier.DISTRICT, Tier.COMMUNE)
+TIER_RANK = Case(
+    *(When(unit__tier=tier, then=rank) for rank, tier in enumerate(TIERS_TOP_DOWN)), output_field=IntegerField()
+)
+LIST_ORDER = ("-cycle__year", "plan_type", TIER_RANK, "unit__code")
+
+
+def _tidy(value: Decimal | None) -> Decimal:
+    """An amount without trailing zeros, so it reads "162.756" rather than "162.756,000"."""
+    return value.normalize() if value else ZERO
+
+
+def _sources() -> list[tuple[str, str]]:
+    return [(name, capfirst(BudgetLine._meta.get_field(name).verbose_name)) for name in AMOUNT_FIELDS]
+
+
+def _amounts(row: dict[str, Decimal] | BudgetLine) -> list[Decimal]:
+    """The four sources of a row (a dict of sums or a budget line), in column order."""
+    if isinstance(row, BudgetLine):
+        return [_tidy(getattr(row, name)) for name in AMOUNT_FIELDS]
+    return [_tidy(row.get(name)) for name in AMOUNT_FIELDS]
+
+
+# --- list -----------------------------------------------------------------------------------
+
+
+@login_required
+def plan_list(request: HttpRequest) -> HttpResponse:
+    """The plans the officer can see, filtered by cycle, type and status; one page at a time."""
+    form = PlanFilterForm(request.GET or None)
+    plans = selectors.plan_list(user=request.user, **form.filters()).order_by(*LIST_ORDER)
+    page = Paginator(plans, PAGE_SIZE).get_page(request.GET.get("page"))
+    totals = selectors.line_totals_for(page.object_list)  # one query for the whole page
+    rows = [(plan, _tidy(totals.get(plan.pk, {}).get("total"))) for plan in page.object_list]
+    return render(request, "planning/plan_list.html", {"form": form, "page": page, "rows": rows})
+
+
+# --- detail ---------------------------------------------------------------------------------
+
+
+@dataclass
+class BudgetGroup:
+    """A project's rows in a budget table, under the project's own row carrying its subtotal."""
+
+    code: str
+    title: str
+    subtotal: list[Decimal]
+    subtotal_total: Decimal
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def single(self) -> bool:
+        """A project without sub-projects and with one row: its row is the project row."""
+        return len(self.rows) == 1 and self.rows[0]["code"] == self.code
+
+
+def _budget_groups(
+    rows: list[dict[str, Any]], catalogue: list[CatalogueItem], by_project: dict[str, dict[str, Decimal]]
+) -> list[BudgetGroup]:
+    """Rows (each with an item ``code``) grouped by project in catalogue order, with subtotals."""
+    titles = {item.code: item.title for item in catalogue}
+    position = {item.code: item.position for item in catalogue}
+    groups: dict[str, BudgetGroup] = {}
+    for row in sorted(rows, key=lambda r: position.get(r["code"].split(".")[0], len(position))):
+        project = row["code"].split(".")[0]
+        if project not in groups:
+            sums = by_project.get(project, {})
+            groups[project] = BudgetGroup(
+                code=project,
+                title=titles.get(project, ""),
+                subtotal=_amounts(sums),
+                subtotal_total=_tidy(sums.get("total")),
+            )
+        groups[project].rows.append(row)
+    return list(groups.values())
+
+
+def _line_rows(lines: list[BudgetLine]) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": line.item.code,
+            "title": line.item.title,
+            "content": line.content,
+            "lead_agency": line.lead_agency,
+            "amounts": _amounts(line),
+            "total": _tidy(line.total),
+        }
+        for line in lines
+    ]
+
+
+def _item_rows(by_item: dict[str, dict[str, Decimal]], catalogue: list[CatalogueItem]) -> list[dict[str, Any]]:
+    titles = {item.code: item.title for item in catalogue}
+    return [
+        {"code": code, "title": titles.get(code, ""), "amounts": _amounts(sums), "total": _tidy(sums["total"])}
+        for code, sums in by_item.items()
+    ]
+
+
+def _source_chart(sums: dict[str, Decimal]) -> list[dict[str, Any]]:
+    """Each source's share of the total, as bar widths (0-100, SVG user units) and percentages."""
+    total = sums["total"]
+    bars = []
+    for name, label in _sources():
+        share = sums[name] * HUNDRED / total if total else ZERO
+        # A source that has money stays visible however small its share.
+        width = max(share, Decimal("0.6")) if sums[name] else ZERO
+        bars.append(
+            {
+                "source": name,
+                "label": label,
+                "amount": _tidy(sums[name]),
+                "share": share.quantize(Decimal("0.1")),
+                # A plain string: SVG attributes need "12.50" in every language.
+                "width": f"{width:.2f}",
+            }
+        )
+    return bars
+
+
+def _document_number(plan: Plan) -> str:
+    """The number/symbol once issued ("72/KH-UBND"); "…/KH-UBND" while a draft."""
+    if plan.number_symbol:
+        return plan.number_symbol
+    kind = "BC" if plan.plan_type in REPORT_TYPES else "KH"
+    return f"…/{kind}-UBND"
+
+
+def _document_date(plan: Plan) -> dict[str, str]:
+    """Decree 30/2020: days below 10 and the months January and February take a leading zero."""
+    issued = plan.issued_on
+    if issued is None:
+        return {"place": plan.place or "…", "day": "…", "month": "…", "year": "…"}
+    return {
+        "place": plan.place or "…",
+        "day": f"{issued.day:02d}",
+        "month": f"{issued.month:02d}" if issued.month <= 2 else str(issued.month),
+        "year": str(issued.year),
+    }
+
+
+def _indicator_number(value: Decimal | None, unit: str) -> Decimal | None:
+    """Percentages read with two decimals when they have any ("38,50 %"); others as stored."""
+    if value is None:
+        return None
+    value = _tidy(value)
+    exponent = value.as_tuple().exponent
+    if unit.strip() == "%" and isinstance(exponent, int) and -2 < exponent < 0:
+        return value.quantize(Decimal("0.01"))
+    return value
+
+
+@login_required
+def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The plan as officers read the document, with its money by project and by source."""
+    plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+    catalogue = list(selectors.catalogue_for_period(plan.cycle.period.code))
+    own = selectors.plan_totals(plan, include_children=False)
+    lines = list(plan.lines.select_related("item").order_by("position"))
+    context: dict[str, Any] = {
+        "plan": plan,
+        "can_edit": selectors.can_edit_content(request.user, plan),
+        "document_number": _document_number(plan),
+        "document_date": _document_date(plan),
+        "legal_bases": [line.strip() for line in plan.legal_bases.splitlines() if line.strip()],
+        "recipients": [line.strip() for line in plan.recipients.splitlines() if line.strip()],
+        "indicators": [
+            {
+                "indicator": indicator,
+                "value": _indicator_number(indicator.value, indicator.unit_of_measure),
+                "value_max": _indicator_number(indicator.value_max, indicator.unit_of_measure),
+                "baseline": _indicator_number(indicator.baseline, indicator.unit_of_measure),
+            }
+            for indicator in plan.indicators.order_by("position")
+        ],
+        "sources": _sources(),
+        "budget": _budget_groups(_line_rows(lines), catalogue, own["by_project"]),
+        "own_total": {"amounts": _amounts(own), "central": _tidy(own["central"]), "total": _tidy(own["total"])},
+        "chart": _source_chart(own),
+        "rounds": selectors.rounds_of(plan),
+        "is_commune": plan.unit.tier == Tier.COMMUNE,
+    }
+    if plan.unit.tier == Tier.COMMUNE:
+        context["households"] = plan.households.order_by("position")
+    else:
+        rollup = selectors.plan_totals(plan)
+        # Children through the scoped list: the ministry sees a province's plan, not its communes'.
+        children = list(
+            selectors.plan_list(user=request.user, cycle=plan.cycle_id, plan_type=plan.plan_type).filter(parent=plan)
+        )
+        child_totals = selectors.line_totals_for(children)
+        context.update(
+            rollup=_budget_groups(_item_rows(rollup["by_item"], catalogue), catalogue, rollup["by_project"]),
+            rollup_total={"amounts": _amounts(rollup), "total": _tidy(rollup["total"])},
+            children=[(child, _tidy(child_totals.get(child.pk, {}).get("total"))) for child in children],
+        )
+    return render(request, "planning/plan_detail.html", context)
+
+
+# --- editor ---------------------------------------------------------------------------------
+
+
+def _item_choices(catalogue: list[CatalogueItem]) -> list[tuple[str, Any]]:
+    """Only items that take money: sub-projects grouped under their project."""
+    choices: list[tuple[str, Any]] = []
+    groups: dict[int, list[tuple[str, str]]] = {}
+    for item in catalogue:
+        if item.parent_id is None:
+            if item.budgetable:
+                choices.append((item.code, f"{item.code}. {item.title}"))
+            else:
+                groups[item.pk] = []
+                choices.append((f"{item.code}. {item.title}", groups[item.pk]))
+        elif item.budgetable and item.parent_id in groups:
+            groups[item.parent_id].append((item.code, f"{item.code}. {item.title}"))
+    return choices
+
+
+@dataclass
+class Editor:
+    """The editor's parts, each bound to the POST only when the POST carried it."""
+
+    header: PlanHeaderForm
+    lines: RowFormSet
+    indicators: RowFormSet
+    households: RowFormSet | None
+
+    def replacements(self) -> list[tuple[RowFormSet, Any, str]]:
+        """(formset, service, error key) for every list the POST carried."""
+        parts = [
+            (self.lines, services.plan_lines_replace, "lines"),
+            (self.indicators, services.plan_indicators_replace, "indicators"),
+            (self.households, services.plan_households_replace, "households"),
+        ]
+        return [part for part in parts if part[0] is not None and part[0].is_submitted()]
+
+    def has_errors(self) -> bool:
+        formsets = [f for f in (self.lines, self.indicators, self.households) if f is not None and f.is_bound]
+        header_errors = self.header.is_bound and bool(self.header.errors)
+        return header_errors or any(f.non_form_errors() or f.has_service_errors() for f in formsets)
+
+
+def _bind(formset_class: type[RowFormSet], data: Any, **kwargs: Any) -> RowFormSet:
+    formset = formset_class(data, **kwargs)
+    return formset if formset.is_submitted() else formset_class(**kwargs)
+
+
+def _editor(plan: Plan, catalogue: list[CatalogueItem], data: Any) -> Editor:
+    header_initial = PlanHeaderForm.initial_for(plan)
+    header_posted = data is not None and any(f"header-{name}" in data for name in services.HEADER_FIELDS)
+    lines = list(plan.lines.select_related("item").order_by("position"))
+    households = None
+    if plan.unit.tier == Tier.COMMUNE:
+        households = _bind(
+            HouseholdFormSet,
+            data,
+            prefix="households",
+            initial=[HouseholdFormSet.form.initial_for(h) for h in plan.households.order_by("position")],
+        )
+    return Editor(
+        header=PlanHeaderForm(data if header_posted else None, prefix="header", initial=header_initial),
+        lines=_bind(
+            BudgetLineFormSet,
+            data,
+            prefix="lines",
+            initial=[BudgetLineFormSet.form.initial_for(line) for line in lines],
+            form_kwargs={"item_choices": _item_choices(catalogue)},
+        ),
+        indicators=_bind(
+            IndicatorFormSet,
+            data,
+            prefix="indicators",
+            initial=[IndicatorFormSet.form.initial_for(i) for i in plan.indicators.order_by("position")],
+        ),
+        households=households,
+    )
+
+
+def _list_changed(formset: RowFormSet) -> bool:
+    # A POST that carries fewer rows than the plan has drops the rest: that is a change too.
+    return formset.has_changed() or formset.total_form_count() < len(formset.initial or [])
+
+
+def _attempt(service: Any, **kwargs: Any) -> ValidationError | None:
+    """Run one service in a savepoint; return its validation error instead of raising it."""
+    try:
+        with transaction.atomic():
+            service(**kwargs)
+    except ValidationError as exc:
+        return exc
+    return None
+
+
+def _save_header(header: PlanHeaderForm, *, actor: User, plan: Plan) -> bool:
+    if not header.is_valid():
+        return False
+    changes = header.submitted_changes()
+    error = _attempt(services.plan_header_update, actor=actor, plan=plan, data=changes) if changes else None
+    if error:
+        header.add_service_errors(validation_detail(error))
+    return error is None
+
+
+def _save_list(formset: RowFormSet, replace: Any, key: str, *, actor: User, plan: Plan) -> bool:
+    if not formset.is_valid():
+        return False
+    error = _attempt(replace, actor=actor, plan=plan, rows=formset.rows()) if _list_changed(formset) else None
+    if error:
+        detail = validation_detail(error)
+        formset.add_service_errors(detail.get(key, detail) if isinstance(detail, dict) else detail)
+    return error is None
+
+
+def _save_editor(editor: Editor, *, actor: User, plan: Plan) -> bool:
+    """Save every part the officer changed, all or nothing.
+
+    Every part is checked even after another has failed, so the officer sees all the errors at
+    once: the services run in savepoints of one transaction, rolled back if any part failed.
+    Raises ``services.PlanLocked`` (a ``Conflict``) when the plan left an editable state meanwhile.
+    """
+    with transaction.atomic():
+        results = [_save_header(editor.header, actor=actor, plan=plan)] if editor.header.is_bound else []
+        results += [
+            _save_list(formset, replace, key, actor=actor, plan=plan) for formset, replace, key in editor.replacements()
+        ]
+        saved = all(results)
+        if not saved:
+            transaction.set_rollback(True)
+    return saved
+
+
+def _typed_amount(raw: Any) -> Decimal:
+    try:
+        return services.parse_amount(sanitize_separators(str(raw or "").strip()))
+    except ValueError:
+        return ZERO  # the service names the error on save; the running totals skip it
+
+
+def _typed_totals(formset: RowFormSet, catalogue: list[CatalogueItem]) -> dict[str, Any]:
+    """The totals of what is in the form (saved or just typed), as the page first shows them.
+
+    ``static/js/plan-editor.js`` recomputes the same figures while the officer types.
+    """
+    projects = {item.code: dict.fromkeys(AMOUNT_FIELDS, ZERO) for item in catalogue if item.parent_id is None}
+    sources = dict.fromkeys(AMOUNT_FIELDS, ZERO)
+    for form in formset.forms:
+        form.line_total = ZERO
+        if form["DELETE"].value():
+            continue
+        amounts = {name: _typed_amount(form[name].value()) for name in AMOUNT_FIELDS}
+        form.line_total = _tidy(sum(amounts.values(), ZERO))
+        project = projects.get(str(form["item"].value() or "").split(".")[0])
+        for name, amount in amounts.items():
+            sources[name] += amount
+            if project is not None:
+                project[name] += amount
+    titles = {item.code: item.title for item in catalogue}
+    return {
+        "projects": [
+            {
+                "code": code,
+                "title": titles[code],
+                "amounts": list(zip(AMOUNT_FIELDS, _amounts(sums), strict=True)),
+                "total": _tidy(sum(sums.values(), ZERO)),
+            }
+            for code, sums in projects.items()
+        ],
+        "sources": list(zip(AMOUNT_FIELDS, _amounts(sources), strict=True)),
+        "total": _tidy(sum(sources.values(), ZERO)),
+    }
+
+
+def _render_editor(
+    request: HttpRequest,
+    plan: Plan,
+    editor: Editor,
+    catalogue: list[CatalogueItem],
+    *,
+    locked: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "plan": plan,
+        "editor": editor,
+        "header": editor.header,
+        "lines": editor.lines,
+        "indicators": editor.indicators,
+        "households": editor.households,
+        "sources": _sources(),
+        "typed": _typed_totals(editor.lines, catalogue),
+        "units_of_measure": UNITS_OF_MEASURE,
+        "locked": locked,
+        "has_errors": editor.has_errors(),
+        "decimal_separator": get_format("DECIMAL_SEPARATOR"),
+        "thousand_separator": get_format("THOUSAND_SEPARATOR"),
+    }
+    return render(request, "planning/plan_edit.html", context, status=status)
+
+
+def _refuse_edit(request: HttpRequest, plan: Plan) -> HttpResponse:
+    """403 for officers of other units; 409 for the plan's own officers once it has moved on."""
+    if selectors.edit_refusal(request.user, plan) == "locked":
+        message, status = str(services.PlanLocked(plan)), 409
+    else:
+        message, status = _("Chỉ cán bộ soạn thảo hoặc lãnh đạo của đơn vị lập kế hoạch mới được sửa kế hoạch."), 403
+    return render(request, "planning/plan_unavailable.html", {"plan": plan, "message": message}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Header, budget lines, indicators and (commune plans) households, saved in one POST."""
+    plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+    if not selectors.can_edit_content(request.user, plan):
+        return _refuse_edit(request, plan)
+    catalogue = list(selectors.catalogue_for_period(plan.cycle.period.code))
+    data = request.POST if request.method == "POST" else None
+    editor = _editor(plan, catalogue, data)
+    if data is not None:
+        try:
+            saved = _save_editor(editor, actor=request.user, plan=plan)
+        except Conflict as exc:  # services.PlanLocked: the plan left an editable state meanwhile
+            return _render_editor(request, plan, editor, catalogue, locked=str(exc), status=409)
+        if saved:
+            messages.success(request, _("Đã lưu kế hoạch."))
+            return redirect("planning:edit", plan_id=plan.pk)
+    return _render_editor(request, plan, editor, catalogue)

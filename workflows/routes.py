@@ -1,0 +1,173 @@
+"""Routes from data: which steps a plan goes through and who acts at each.
+
+``workflows/data/routes.json`` holds, per plan type, the steps of each level and, per step, the
+acting unit (the plan's own, its parent, or the nation), the acting agency and the actions with
+the roles that may take them. The unit tree supplies the levels, so a two-tier commune's
+"parent" is its province and the district steps simply do not occur.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import get_language
+
+from directory.models import AdministrativeUnit, Agency, AgencyKind, ProgrammeSetting, Structure, Tier
+from planning.models import Plan, PlanStatus
+
+ROUTES_PATH = Path(__file__).resolve().parent / "data" / "routes.json"
+END = "end"
+NEXT = "next"
+
+# Status a plan takes when it enters a step (draft: "returned" when it comes back to it).
+ENTRY_STATUS = {
+    "review": PlanStatus.SUBMITTED,
+    "appraisal": PlanStatus.APPRAISAL,
+    "council": PlanStatus.COUNCIL,
+    "report": PlanStatus.APPROVED,
+    "ministry": PlanStatus.REPORTED,
+}
+# Status a plan takes when an action ends its route.
+END_STATUS = {
+    "accept": PlanStatus.ACCEPTED,
+    "acknowledge": PlanStatus.CLOSED,
+    "issue_guidance": PlanStatus.GUIDANCE_ISSUED,
+}
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    roles: tuple[str, ...]
+    goto: str
+    fields: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+
+    @property
+    def required_fields(self) -> tuple[str, ...]:
+        return tuple(f.rstrip("!") for f in self.fields if f.endswith("!"))
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.rstrip("!") for f in self.fields)
+
+
+@dataclass(frozen=True)
+class Lane:
+    name: str
+    agency: str
+    title_vi: str
+    title_en: str
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    name: str
+    title_vi: str
+    title_en: str
+    actor: str
+    agency: str
+    actions: dict[str, ActionSpec]
+    lanes: tuple[Lane, ...] = field(default=())
+
+    @property
+    def title(self) -> str:
+        return self.title_en if (get_language() or "vi").startswith("en") else self.title_vi
+
+    @property
+    def is_parallel(self) -> bool:
+        return bool(self.lanes)
+
+
+@cache
+def _data() -> dict[str, Any]:
+    return json.loads(ROUTES_PATH.read_text(encoding="utf-8"))
+
+
+@cache
+def step_spec(name: str) -> StepSpec:
+    raw = _data()["steps"][name]
+    actions = {
+        action: ActionSpec(
+            name=action,
+            roles=tuple(spec["roles"]),
+            goto=spec["goto"],
+            fields=tuple(spec.get("fields", ())),
+            requires=tuple(spec.get("requires", ())),
+        )
+        for action, spec in raw["actions"].items()
+    }
+    lanes = tuple(Lane(name=n, **lane) for n, lane in raw.get("lanes", {}).items())
+    return StepSpec(
+        name=name,
+        title_vi=raw["title_vi"],
+        title_en=raw["title_en"],
+        actor=raw["actor"],
+        agency=raw.get("agency", ""),
+        actions=actions,
+        lanes=lanes,
+    )
+
+
+def direction(plan_type: str) -> str:
+    return _data()["plan_types"][plan_type]["direction"]
+
+
+def steps_for(plan: Plan) -> list[str]:
+    """The steps of this plan's level (its unit's tier) for its type."""
+    return list(_data()["plan_types"][plan.plan_type]["levels"][plan.unit.tier])
+
+
+def first_step(plan: Plan) -> str:
+    return steps_for(plan)[0]
+
+
+def resolve_goto(plan: Plan, step: str, goto: str) -> str:
+    """Where an action leads: ``next`` → the following step (or the end), else a step name."""
+    if goto != NEXT:
+        return goto
+    steps = steps_for(plan)
+    index = steps.index(step)
+    return steps[index + 1] if index + 1 < len(steps) else END
+
+
+def acting_unit(plan: Plan, step: StepSpec) -> AdministrativeUnit:
+    if step.actor == "parent":
+        return plan.unit.parent
+    if step.actor == "nation":
+        return AdministrativeUnit.objects.get(structure=Structure.NATIONAL, tier=Tier.NATION)
+    return plan.unit
+
+
+def standing_agency(unit: AdministrativeUnit, period: str) -> Agency | None:
+    """The programme's standing agency of a unit: the province's setting for the period, else
+    the usual department for the tier and structure."""
+    setting = ProgrammeSetting.objects.filter(unit=unit, period=period).select_related("standing_agency").first()
+    if setting:
+        return setting.standing_agency
+    if unit.tier == Tier.COMMUNE:
+        kinds = [AgencyKind.PEOPLE_COMMITTEE]
+    elif unit.structure == Structure.TWO_TIER:
+        kinds = [AgencyKind.AGRICULTURE, AgencyKind.LABOUR, AgencyKind.PEOPLE_COMMITTEE]
+    else:
+        kinds = [AgencyKind.LABOUR, AgencyKind.AGRICULTURE, AgencyKind.PEOPLE_COMMITTEE]
+    agencies = {a.kind: a for a in Agency.objects.filter(unit=unit, kind__in=kinds)}
+    return next((agencies[k] for k in kinds if k in agencies), None)
+
+
+def acting_agency(plan: Plan, step: StepSpec, lane: Lane | None = None) -> Agency | None:
+    unit = acting_unit(plan, step)
+    kind = lane.agency if lane else step.agency
+    period = plan.cycle.period.code
+    if kind in ("standing", "drafting"):
+        # Communes draft in their People's Committee; upper levels in the standing agency.
+        return standing_agency(unit, period)
+    return Agency.objects.filter(unit=unit, kind=kind).first()
+
+
+def all_steps() -> list[str]:
+    return list(_data()["steps"])

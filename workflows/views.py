@@ -1,0 +1,178 @@
+"""Web pages for acting on plans: the inbox, a plan's task page, its history, the workbench."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from approvals import services as approvals
+from config.errors import Conflict
+from planning import diff as plan_diff
+from planning import selectors as plan_selectors
+from planning import services as planning
+from planning.models import PlanStatus, PlanType
+from workflows import routes, selectors, services
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    agency_ids = selectors.agency_ids_of(request.user)
+    archived = request.GET.get("archive") == "1"
+    if archived:
+        items = selectors.archive(user=request.user, agency_ids=agency_ids)
+    else:
+        items = selectors.inbox(
+            user=request.user, filters=selectors.InboxFilters.from_params(request.GET), agency_ids=agency_ids
+        )
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "workflows/inbox.html",
+        {
+            "page": page,
+            "now": timezone.now(),
+            "archived": archived,
+            "counts": selectors.inbox_counts(user=request.user, agency_ids=agency_ids),
+            "filters": request.GET,
+            "plan_types": PlanType.choices,
+            "steps": [(name, routes.step_spec(name).title) for name in routes.all_steps()],
+        },
+    )
+
+
+def _round_changes(plan):
+    """What changed since the last frozen round, for the reviewer (None when no round yet)."""
+    rounds = list(plan_selectors.rounds_of(plan))
+    if not rounds:
+        return None, None
+    current = rounds[-1]
+    previous = rounds[-2] if len(rounds) > 1 else None
+    if plan.is_editable:  # the drafter sees what they changed since they last submitted
+        return current.number, plan_diff.snapshot_diff(current.snapshot, planning.snapshot(plan))
+    if previous is None:
+        return None, None
+    return previous.number, plan_diff.snapshot_diff(previous.snapshot, current.snapshot)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_task(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = plan_selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+    errors: dict = {}
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        fields = {k: request.POST.get(k) for k in ("resolution_number", "resolution_date") if request.POST.get(k)}
+        line_comments = [
+            {"line": line, "comment": text.strip()}
+            for line, text in zip(request.POST.getlist("line_ref"), request.POST.getlist("line_comment"), strict=False)
+            if text.strip()
+        ]
+        if line_comments:
+            fields["line_comments"] = line_comments
+        try:
+            result = services.plan_act(
+                actor=request.user,
+                plan_id=plan.pk,
+                action=action,
+                comment=request.POST.get("comment", ""),
+                fields=fields,
+                idempotency_key=request.POST.get("idempotency_key", ""),
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict
+            status = 400
+        except PermissionDenied as exc:
+            messages.error(request, str(exc) or _("Bạn không có quyền thực hiện thao tác này."))
+            status = 403
+        except services.PreconditionFailed as exc:
+            messages.error(request, str(exc))
+            errors = {"blocking": exc.detail}
+            status = 409
+        except Conflict as exc:
+            messages.error(request, str(exc))
+            status = 409
+        else:
+            messages.success(request, _("Đã thực hiện: %(action)s.") % {"action": services.action_label(action)})
+            if result.get("status") in (PlanStatus.DRAFT, PlanStatus.RETURNED) and action == "amend":
+                return redirect("planning:edit", plan.pk)
+            return redirect("workflows:plan-task", plan.pk)
+        plan = plan_selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+
+    since_round, changes = _round_changes(plan)
+    return render(
+        request,
+        "workflows/task.html",
+        {
+            "plan": plan,
+            "totals": plan_selectors.plan_totals(plan),
+            "items": selectors.open_items_of(plan),
+            "options": services.plan_options(user=request.user, plan=plan),
+            "can_edit": plan_selectors.can_edit_content(request.user, plan),
+            "comments": [e for e in approvals.history(plan) if e.comment or e.data.get("line_comments")],
+            "since_round": since_round,
+            "changes": changes,
+            "lines": plan.lines.select_related("item").order_by("position"),
+            "errors": errors,
+            "posted": request.POST if request.method == "POST" else {},
+            "idempotency_key": uuid.uuid4().hex,
+        },
+        status=status,
+    )
+
+
+@login_required
+def plan_history(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = plan_selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+    return render(
+        request,
+        "workflows/history.html",
+        {
+            "plan": plan,
+            "events": approvals.history(plan),
+            "rounds": plan_selectors.rounds_of(plan),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def workbench(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """A parent plan's children: status, round, totals, change since last round; bulk accept."""
+    plan = plan_selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+    if request.method == "POST":
+        accepted, failed = 0, []
+        for child_id in request.POST.getlist("accept"):
+            try:
+                services.plan_act(actor=request.user, plan_id=int(child_id), action="accept")
+                accepted += 1
+            except (Conflict, PermissionDenied, ValidationError, ValueError) as exc:
+                failed.append(f"{child_id}: {exc}")
+        if accepted:
+            messages.success(request, _("Đã chấp nhận %(n)d kế hoạch.") % {"n": accepted})
+        for failure in failed:
+            messages.error(request, failure)
+        return redirect("workflows:workbench", plan.pk)
+    rows = selectors.workbench(user=request.user, plan=plan)
+    done = sum(1 for row in rows if row["done"])
+    return render(
+        request,
+        "workflows/workbench.html",
+        {
+            "plan": plan,
+            "rows": rows,
+            "done": done,
+            "total": len(rows),
+            "percent": round(100 * done / len(rows)) if rows else 0,
+            "totals": plan_selectors.plan_totals(plan),
+        },
+    )
