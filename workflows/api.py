@@ -15,7 +15,7 @@ from directory.models import AdministrativeUnit
 from planning import selectors as plan_selectors
 from planning.api import PlanListView, PlanSerializer
 from planning.models import Cycle
-from workflows import routes, selectors, services
+from workflows import selectors, services
 from workflows.models import WorkItem
 
 
@@ -29,8 +29,6 @@ class ActionBody(serializers.Serializer):
 
 def work_item_json(item: WorkItem) -> dict:
     plan = item.plan
-    spec = routes.step_spec(item.step)
-    lane = next((lane for lane in spec.lanes if lane.name == item.lane), None)
     return {
         "id": item.pk,
         "plan": plan.pk,
@@ -40,7 +38,7 @@ def work_item_json(item: WorkItem) -> dict:
         "unit_name": plan.unit.name,
         "step": item.step,
         "lane": item.lane,
-        "title": (lane.title_en if lane and spec.title == spec.title_en else lane.title_vi) if lane else spec.title,
+        "title": item.title,
         "agency": item.agency.name,
         "assignee": item.assignee.display_name if item.assignee else None,
         "status": plan.status,

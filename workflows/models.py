@@ -72,3 +72,14 @@ class WorkItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id}:{self.step}{'/' + self.lane if self.lane else ''}"
+
+    @property
+    def title(self) -> str:
+        """The step (or lane) as officers name it, in the active language."""
+        from workflows.routes import step_spec
+
+        spec = step_spec(self.step)
+        lane = next((lane for lane in spec.lanes if lane.name == self.lane), None)
+        if lane is None:
+            return spec.title
+        return lane.title_en if spec.title == spec.title_en else lane.title_vi

@@ -113,6 +113,7 @@
       case "sync":
         if (typeof message.last_id === "number" && message.last_id > lastId) lastId = message.last_id;
         setUnread(message.unread);
+        bell.dataset.connected = "true"; // caught up: live from here (pages and tests can wait on it)
         break;
       case "unread":
         setUnread(message.unread);
@@ -144,6 +145,7 @@
     ws.addEventListener("message", onMessage);
     ws.addEventListener("close", function (event) {
       clearInterval(pingTimer);
+      bell.dataset.connected = "false";
       if (socket === ws) socket = null;
       // 4401: the session ended (logout, expiry). Reconnecting would be refused; stop until
       // the officer signs in again (a new page load).

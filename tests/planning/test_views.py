@@ -207,7 +207,7 @@ def test_list_pages_keep_the_filters(phong_tho, login, monkeypatch):
     assert len(last.context["rows"]) == 3
 
 
-def test_list_query_count_does_not_grow_with_the_number_of_plans(phong_tho, login, django_assert_max_num_queries):
+def test_list_query_count_does_not_grow_with_the_number_of_plans(phong_tho, login):
     # The province officer also joins two-tier Lai Châu: every one of the 26 demo plans is in reach.
     officer = User.objects.get(username=PROVINCE)
     two_tier_province = Agency.objects.get(
@@ -226,9 +226,7 @@ def test_list_query_count_does_not_grow_with_the_number_of_plans(phong_tho, logi
 
     many, one = queries(PROVINCE, 26), queries(COMMUNE, 1)
     assert many == one
-    client = login(PROVINCE)
-    with django_assert_max_num_queries(10):
-        client.get(reverse("planning:list"))
+    assert many <= 10
 
 
 # --- the editor ------------------------------------------------------------------------------
