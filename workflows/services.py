@@ -454,21 +454,37 @@ def _route_action(actor: User, plan: Plan, option: Option, comment: str, clean: 
         approvals.plan_transition(plan=plan, target=target)
     if option.action == "approve":
         planning.round_freeze(actor=actor, plan=plan, kind=PlanRound.Kind.APPROVED)
-    event = approvals.audit_record(
-        plan=plan,
-        actor=actor,
-        acting_for=option.acting_for,
-        agency=option.agency,
-        action=option.action,
+    event = _audit(
+        actor,
+        plan,
+        option,
         step=item.step,
         from_status=from_status,
         comment=comment,
-        data=clean,
+        clean=clean,
         request_id=request_id,
     )
     _complete(item, actor, option.action, goto, returned=goto == "draft")
     approvals.announce_outcome(event=event)
     return _result(plan, option.action, goto)
+
+
+def _audit(
+    actor: User, plan: Plan, option: Option, *, step: str, from_status: str, comment: str, clean: dict, request_id: str
+):
+    """The audit row of an action: who (and for whom, under a delegation), in which agency."""
+    return approvals.audit_record(
+        plan=plan,
+        actor=actor,
+        acting_for=option.acting_for,
+        agency=option.agency,
+        action=option.action,
+        step=step,
+        from_status=from_status,
+        comment=comment,
+        data=clean,
+        request_id=request_id,
+    )
 
 
 def _target_status(action: str, goto: str, step: str) -> str | None:
@@ -528,17 +544,8 @@ def _side_action(actor: User, plan: Plan, option: Option, comment: str, clean: d
         planning.round_freeze(actor=actor, plan=plan, kind=PlanRound.Kind.AMENDMENT)
         approvals.plan_transition(plan=plan, target=PlanStatus.DRAFT)
         step = routes.first_step(plan)
-    event = approvals.audit_record(
-        plan=plan,
-        actor=actor,
-        acting_for=option.acting_for,
-        agency=option.agency,
-        action=option.action,
-        step=step,
-        from_status=from_status,
-        comment=comment,
-        data=clean,
-        request_id=request_id,
+    event = _audit(
+        actor, plan, option, step=step, from_status=from_status, comment=comment, clean=clean, request_id=request_id
     )
     if option.action in ("reopen", "amend"):
         process_start(plan, step=step, returned=option.action == "reopen")
