@@ -162,9 +162,7 @@ def work_item_open(activation) -> WorkItem:
         agency=agency,
         unit=agency.unit,
         assignee=task.owner,
-        due_at=__import__("deadlines.services").services.due_for(
-            plan=plan, step=spec.name, lane=lane.name if lane else ""
-        ),
+        due_at=None,
     )
     approvals.announce_task(
         item=item, title_vi=lane.title_vi if lane else spec.title_vi, title_en=lane.title_en if lane else spec.title_en
