@@ -300,7 +300,13 @@ class PlanExportView(PlanMixin, APIView):
             raise Http404
         from planning import exports  # openpyxl and python-docx load only when someone exports
 
-        content = exports.budget_xlsx(plan) if fmt == "xlsx" else exports.plan_docx(plan)
+        if fmt == "xlsx":
+            content = exports.budget_xlsx(plan)
+        else:
+            from approvals.services import signatory
+
+            signer, on_behalf_of = signatory(plan)
+            content = exports.plan_docx(plan, signer=signer, on_behalf_of=on_behalf_of)
         response = HttpResponse(content, content_type=self.CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="ke-hoach-{plan.cycle.year}-{plan.unit.code}.{fmt}"'
         return response
@@ -324,8 +330,12 @@ class PlanLinesImportView(PlanMixin, APIView):
 
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {"file": {
-        "type": "string", "format": "binary"}}}}, responses=LineSerializer(many=True))
+    @extend_schema(
+        request={
+            "multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+        },
+        responses=LineSerializer(many=True),
+    )
     def post(self, request: Request, plan_id: int) -> Response:
         from planning import imports
 

@@ -105,3 +105,16 @@ def test_viewflow_own_pages_are_closed_to_agency_officers(submitted, client):
             response = client.get(url, follow=True)  # /workflow/ redirects to its (closed) index
             assert response.status_code in (403, 404), (username, url, response.status_code)
             assert "Sin Suối Hồ" not in response.content.decode(), (username, url)
+
+
+def test_the_admin_cannot_change_a_plans_state(submitted, client):
+    from directory.models import User
+
+    User.objects.filter(username="admin").update(is_superuser=True, is_staff=True)
+    login(client, "admin")
+    page = client.get(f"/admin/planning/plan/{submitted.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="status"' not in page.content.decode()
+    client.post(f"/admin/planning/plan/{submitted.pk}/change/", {"status": "approved"})
+    assert plan_of("03592").status == "submitted"
+    assert client.get(f"/admin/approvals/auditevent/{submitted.events.first().pk}/delete/").status_code == 403
