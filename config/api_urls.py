@@ -18,8 +18,11 @@ urlpatterns = [
     path("plans/", workflows_api.PlanCreateView.as_view(), name="api-plans"),
     path("plans/<int:plan_id>/", planning_api.PlanDetailView.as_view(), name="api-plan"),
     path("plans/<int:plan_id>/lines/", planning_api.PlanLinesView.as_view(), name="api-plan-lines"),
-    path("plans/<int:plan_id>/lines/template.xlsx", planning_api.PlanLinesTemplateView.as_view(),
-         name="api-plan-lines-template"),
+    path(
+        "plans/<int:plan_id>/lines/template.xlsx",
+        planning_api.PlanLinesTemplateView.as_view(),
+        name="api-plan-lines-template",
+    ),
     path("plans/<int:plan_id>/lines/import/", planning_api.PlanLinesImportView.as_view(), name="api-plan-lines-import"),
     path("plans/<int:plan_id>/indicators/", planning_api.PlanIndicatorsView.as_view(), name="api-plan-indicators"),
     path("plans/<int:plan_id>/households/", planning_api.PlanHouseholdsView.as_view(), name="api-plan-households"),

@@ -21,6 +21,11 @@ class VietnameseFirstMiddleware:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if user is not None and user.is_authenticated and not chosen and user.language != settings.LANGUAGE_CODE:
             # First page after signing in: follow the officer's saved preference from now on.
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax",
-                                secure=settings.SESSION_COOKIE_SECURE, httponly=False)
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                user.language,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=False,
+            )
         return response
