@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from directory.models import AdministrativeUnit
 from planning import diff, selectors, services
 from planning.models import AMOUNT_FIELDS, Cycle, Plan, PlanRound, PlanStatus, PlanType
 
@@ -125,10 +126,25 @@ class CycleListView(APIView):
 
 
 class CatalogueView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("period", str, required=True, description="e.g. 2021-2025")])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("period", str, required=True, description="e.g. 2021-2025"),
+            OpenApiParameter("province", str, description="official code: the province's subset and local labels"),
+            OpenApiParameter("structure", str, description="of the province code (default three-tier)"),
+        ]
+    )
     def get(self, request: Request) -> Response:
         period = request.query_params.get("period", "")
-        items = list(selectors.catalogue_for_period(period))
+        province = None
+        if request.query_params.get("province"):
+            province = AdministrativeUnit.objects.filter(
+                structure=request.query_params.get("structure", "three-tier"),
+                code=request.query_params["province"],
+                tier="province",
+            ).first()
+            if province is None:
+                raise ValidationError({"province": "Không có tỉnh với mã này."})
+        items = list(selectors.catalogue_for_province(period, province))
         if not items:
             raise ValidationError({"period": f"Không có danh mục cho giai đoạn “{period}”."})
         return Response(
@@ -140,6 +156,8 @@ class CatalogueView(APIView):
                     "title_en": i.title_en,
                     "lead_agency_kind": i.lead_agency_kind,
                     "budgetable": i.budgetable,
+                    "local_code": i.local_code or None,
+                    "local_title": i.local_title or None,
                 }
                 for i in items
             ]

@@ -102,6 +102,7 @@ def _ensure_plan(cycle, unit, plan_type) -> tuple[Plan, bool]:
 def load() -> None:
     ensure_demo_allowed()
     services.catalogue_load_all()
+    services.local_labels_load_all()  # only for provinces that are loaded (Lâm Đồng is not, by default)
     c2023 = services.cycle_ensure(year=2023, structure=Structure.THREE_TIER)
     c2025 = services.cycle_ensure(year=2025, structure=Structure.TWO_TIER)
 

@@ -134,7 +134,7 @@ def _template_line(sheet: Worksheet, row_number: int, line: BudgetLine) -> None:
 def _catalogue_sheet(sheet: Worksheet, plan: Plan) -> int:
     """The period's budgetable items (projects with sub-projects take no money); returns the count."""
     sheet.append([_("Mã dự án"), _("Tên dự án, tiểu dự án")])
-    items = selectors.catalogue_for_period(plan.cycle.period.code).filter(budgetable=True)
+    items = selectors.catalogue_for_plan(plan).filter(budgetable=True)
     for item in items:
         sheet.append([item.code, item.title_vi])
     for row in sheet.iter_rows():

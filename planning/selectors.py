@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from directory.models import AdministrativeUnit, Membership, Role, Tier, User
 from directory.selectors import units_operated_by
-from planning.models import AMOUNT_FIELDS, BudgetLine, CatalogueItem, Plan, PlanRound
+from planning.models import AMOUNT_FIELDS, BudgetLine, CatalogueItem, LocalLabel, Plan, PlanRound
 
 ZERO = Decimal("0")
 
@@ -88,6 +88,23 @@ def can_edit_content(user: User, plan: Plan) -> bool:
 
 def catalogue_for_period(period_code: str) -> QuerySet[CatalogueItem]:
     return CatalogueItem.objects.filter(period__code=period_code).select_related("parent").order_by("position")
+
+
+def catalogue_for_province(period_code: str, province: AdministrativeUnit | None) -> QuerySet[CatalogueItem]:
+    """The items a province uses in a period: its labelled subset when it has labels (with
+    ``local_code``/``local_title`` annotated), else the whole national catalogue."""
+    items = catalogue_for_period(period_code)
+    if province is None or not LocalLabel.objects.filter(province=province, item__period__code=period_code).exists():
+        return items.annotate(local_code=Value(""), local_title=Value(""))
+    labels = LocalLabel.objects.filter(province=province, item=OuterRef("pk"))
+    return items.filter(local_labels__province=province).annotate(
+        local_code=Subquery(labels.values("local_code")[:1]), local_title=Subquery(labels.values("local_title")[:1])
+    )
+
+
+def catalogue_for_plan(plan: Plan) -> QuerySet[CatalogueItem]:
+    province = plan.unit if plan.unit.tier == Tier.PROVINCE else plan.province
+    return catalogue_for_province(plan.cycle.period.code, province)
 
 
 # --- totals -------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from planning.models import (
     Envelope,
     Household,
     Indicator,
+    LocalLabel,
     Plan,
     PlanRound,
     PlanType,
@@ -90,6 +91,38 @@ def catalogue_load(*, path: Path) -> ProgrammePeriod:
 
 def catalogue_load_all() -> list[ProgrammePeriod]:
     return [catalogue_load(path=path) for path in sorted(DATA_DIR.glob("catalogue-*.json"))]
+
+
+@transaction.atomic
+def local_labels_load(*, path: Path) -> int:
+    """Load a province's own numbering of a period's catalogue (``local-labels-*.json``).
+
+    Replaces the province's labels for that period; returns how many were loaded, 0 when the
+    province is not in the database. Labels name national codes: a province's subset is the
+    labelled items."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    province = AdministrativeUnit.objects.filter(structure=data["structure"], code=data["province"]).first()
+    if province is None:
+        return 0
+    items = {i.code: i for i in CatalogueItem.objects.filter(period__code=data["period"])}
+    unknown = [row["item"] for row in data["labels"] if row["item"] not in items]
+    if unknown:
+        raise ValidationError({"labels": f"{path.name}: unknown national codes {unknown}"})
+    LocalLabel.objects.filter(province=province, item__period__code=data["period"]).delete()
+    LocalLabel.objects.bulk_create(
+        LocalLabel(
+            province=province,
+            item=items[row["item"]],
+            local_code=row["local_code"],
+            local_title=row.get("local_title", ""),
+        )
+        for row in data["labels"]
+    )
+    return len(data["labels"])
+
+
+def local_labels_load_all() -> int:
+    return sum(local_labels_load(path=path) for path in sorted(DATA_DIR.glob("local-labels-*.json")))
 
 
 @transaction.atomic
@@ -238,7 +271,7 @@ class LineInput:
 
 def validate_lines(*, plan: Plan, rows: list[dict[str, Any]]) -> list[LineInput]:
     """Check every row; raise one ValidationError naming each bad row and field."""
-    items = {i.code: i for i in CatalogueItem.objects.filter(period_id=plan.cycle.period_id)}
+    items = {i.code: i for i in selectors.catalogue_for_plan(plan)}
     errors: dict[int, dict[str, list[str]]] = {}
     clean: list[LineInput] = []
     if not isinstance(rows, list):
@@ -252,7 +285,7 @@ def validate_lines(*, plan: Plan, rows: list[dict[str, Any]]) -> list[LineInput]
         item = items.get(code)
         if item is None:
             row_errors["item"] = [
-                _("Mã “%(code)s” không có trong danh mục giai đoạn %(period)s.")
+                _("Mã “%(code)s” không có trong danh mục giai đoạn %(period)s của địa phương.")
                 % {"code": code, "period": plan.cycle.period.code}
             ]
         elif not item.budgetable:

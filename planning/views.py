@@ -200,7 +200,7 @@ def _indicator_number(value: Decimal | None, unit: str) -> Decimal | None:
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The plan as officers read the document, with its money by project and by source."""
     plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
-    catalogue = list(selectors.catalogue_for_period(plan.cycle.period.code))
+    catalogue = list(selectors.catalogue_for_plan(plan))
     own = selectors.plan_totals(plan, include_children=False)
     lines = list(plan.lines.select_related("item").order_by("position"))
     context: dict[str, Any] = {
@@ -459,7 +459,7 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
     if not selectors.can_edit_content(request.user, plan):
         return _refuse_edit(request, plan)
-    catalogue = list(selectors.catalogue_for_period(plan.cycle.period.code))
+    catalogue = list(selectors.catalogue_for_plan(plan))
     data = request.POST if request.method == "POST" else None
     editor = _editor(plan, catalogue, data)
     if data is not None:

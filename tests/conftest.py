@@ -22,12 +22,27 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture
-def demo(db):
-    """The demo directory (Lai Châu in both structures, the ministry, every role)."""
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the demo once into the test database: every test runs in a transaction that is
+    rolled back, so each starts from the same demo. (Transactional tests, which pytest-django
+    runs last, flush the tables; the ``demo`` fixture then loads it again.)"""
     from demo.loader import load_all
 
-    return load_all()
+    with django_db_blocker.unblock():
+        load_all()
+
+
+@pytest.fixture
+def demo(db):
+    """The demo (Lai Châu in both structures, the ministry, every role, the demo plans)."""
+    from demo.loader import load_all
+    from directory import demo as directory_demo
+    from directory.models import User
+
+    if not User.objects.filter(username="admin").exists():
+        return load_all()
+    return directory_demo.accounts()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def test_notify_creates_one_row_per_distinct_active_recipient(officer, django_ca
             text_en="A plan awaits review",
         )
     assert [n.recipient for n in created] == [alice, bob]
-    assert Notification.objects.count() == 2
+    assert Notification.objects.filter(recipient__in=[alice, bob, retired]).count() == 2
     assert not Notification.objects.filter(recipient=retired).exists()
 
 
@@ -55,6 +55,7 @@ def test_rows_roll_back_with_the_event_and_nothing_is_delivered(
     officer, django_capture_on_commit_callbacks, mailoutbox
 ):
     alice = officer()
+    before = Notification.objects.count()
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         pytest.raises(RuntimeError),
@@ -62,7 +63,7 @@ def test_rows_roll_back_with_the_event_and_nothing_is_delivered(
     ):
         notice(alice)
         raise RuntimeError("the approval failed")
-    assert Notification.objects.count() == 0
+    assert Notification.objects.count() == before
     assert callbacks == []
     assert mailoutbox == []
 

@@ -185,8 +185,9 @@ def test_lines_round_trip_through_the_xlsx_template_over_the_api(phong_tho, logi
     garbage.name = "x.xlsx"
     bad = api.post(f"/api/v1/plans/{phong_tho.pk}/lines/import/", {"file": garbage}, format="multipart")
     assert bad.status_code == 400 and "file" in bad.json()
-    outsider = login_api(OUTSIDER).post(f"/api/v1/plans/{phong_tho.pk}/lines/import/", {"file": garbage},
-                                        format="multipart")
+    outsider = login_api(OUTSIDER).post(
+        f"/api/v1/plans/{phong_tho.pk}/lines/import/", {"file": garbage}, format="multipart"
+    )
     assert outsider.status_code == 404
 
 

@@ -226,7 +226,7 @@ def test_list_query_count_does_not_grow_with_the_number_of_plans(phong_tho, logi
 
     many, one = queries(PROVINCE, 26), queries(COMMUNE, 1)
     assert many == one
-    assert many <= 10
+    assert many <= 12  # session, user, memberships, scope, plans, totals, bell, …: a fixed budget
 
 
 # --- the editor ------------------------------------------------------------------------------
