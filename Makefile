@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 export PORT
 
-.PHONY: demo test install install-dev lint check messages demo-users clean lock
+.PHONY: demo test install install-dev lint check messages demo-users clean lock prod-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ demo-users: install
 test: install-dev
 	@$(BIN)/python -c "import os; db=os.environ.get('DATABASE_URL',''); print('make test: database =', 'PostgreSQL' if db.startswith(('postgres','pgsql')) else 'SQLite (set DATABASE_URL for PostgreSQL)', '| redis =', os.environ.get('REDIS_URL') or 'none (in-memory layers)')"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make prod-smoke: the production configuration, run for real on this machine's PostgreSQL and Redis.
+prod-smoke: install
+	scripts/prod_smoke.sh
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ from directory import views as directory_views
 from workflows.viewflow_site import site as workflow_site
 
 urlpatterns = [
+    path("", include("ops.urls")),
     path("", directory_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -133,6 +133,7 @@ class CatalogueView(APIView):
             OpenApiParameter("structure", str, description="of the province code (default three-tier)"),
         ]
     )
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         period = request.query_params.get("period", "")
         province = None
@@ -229,10 +230,12 @@ class PlanLinesView(PlanMixin, APIView):
 
 
 class PlanIndicatorsView(PlanMixin, APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
         return Response(services.snapshot_indicators(plan))
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def put(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
         services.plan_indicators_replace(actor=request.user, plan=plan, rows=_body_list(request, "indicators"))
@@ -240,10 +243,12 @@ class PlanIndicatorsView(PlanMixin, APIView):
 
 
 class PlanHouseholdsView(PlanMixin, APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
         return Response(services.snapshot_households(plan))
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def put(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
         services.plan_households_replace(actor=request.user, plan=plan, rows=_body_list(request, "households"))
@@ -259,6 +264,7 @@ class PlanTotalsView(PlanMixin, APIView):
 class PlanEnvelopeView(PlanMixin, APIView):
     """The ceilings the parent plan set for this plan; PUT by the parent's officers."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
         envelope = getattr(plan, "envelope", None)
@@ -268,6 +274,7 @@ class PlanEnvelopeView(PlanMixin, APIView):
         }
         return Response({"ceilings": ceilings, "violations": services.envelope_violations(plan)})
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def put(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
         services.envelope_set(actor=request.user, child=plan, ceilings=dict(request.data))
@@ -275,6 +282,7 @@ class PlanEnvelopeView(PlanMixin, APIView):
 
 
 class PlanRoundsView(PlanMixin, APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
         return Response(
@@ -292,7 +300,10 @@ class PlanRoundsView(PlanMixin, APIView):
 
 
 class PlanDiffView(PlanMixin, APIView):
-    @extend_schema(parameters=[OpenApiParameter("from", int, required=True), OpenApiParameter("to", int)])
+    @extend_schema(
+        parameters=[OpenApiParameter("from", int, required=True), OpenApiParameter("to", int)],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
         try:

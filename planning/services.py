@@ -129,7 +129,8 @@ def local_labels_load_all() -> int:
 def cycle_ensure(*, year: int, structure: str, plan_types: list[str] | None = None) -> Cycle:
     period = ProgrammePeriod.objects.get(first_year__lte=year, last_year__gte=year)
     types = plan_types or [t.value for t in PlanType]
-    label = _("hai cấp") if structure == "two-tier" else _("ba cấp")
+    # The name is stored data, in Vietnamese (the documents' language), not a UI string.
+    label = "hai cấp" if structure == "two-tier" else "ba cấp"
     cycle, _created = Cycle.objects.update_or_create(
         year=year,
         structure=structure,

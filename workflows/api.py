@@ -13,7 +13,7 @@ from approvals import services as approvals
 from config.errors import Conflict
 from directory.models import AdministrativeUnit
 from planning import selectors as plan_selectors
-from planning.api import PlanListView, PlanSerializer
+from planning.api import PlanCreateSerializer, PlanListView, PlanSerializer
 from planning.models import Cycle
 from workflows import selectors, services
 from workflows.models import WorkItem
@@ -59,9 +59,8 @@ def _now():
 class PlanCreateView(PlanListView):
     """POST opens the plan and starts its route; GET lists (from planning.api)."""
 
+    @extend_schema(request=PlanCreateSerializer, responses={201: PlanSerializer})
     def post(self, request: Request) -> Response:
-        from planning.api import PlanCreateSerializer
-
         body = PlanCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         cycle = Cycle.objects.filter(pk=body.validated_data["cycle"]).first()
@@ -151,6 +150,7 @@ class TaskListView(APIView):
 
 
 class PlanHistoryView(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, plan_id: int) -> Response:
         plan = plan_selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
         return Response(

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from approvals import services as approvals
@@ -158,7 +159,10 @@ def workbench(request: HttpRequest, plan_id: int) -> HttpResponse:
             except (Conflict, PermissionDenied, ValidationError, ValueError) as exc:
                 failed.append(f"{child_id}: {exc}")
         if accepted:
-            messages.success(request, _("Đã chấp nhận %(n)d kế hoạch.") % {"n": accepted})
+            messages.success(
+                request,
+                ngettext("Đã chấp nhận %(n)d kế hoạch.", "Đã chấp nhận %(n)d kế hoạch.", accepted) % {"n": accepted},
+            )
         for failure in failed:
             messages.error(request, failure)
         return redirect("workflows:workbench", plan.pk)

@@ -17,8 +17,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -44,21 +50,38 @@ def live_server_url(tmp_path_factory):
         pytest.skip("Chromium is not installed")
     db = tmp_path_factory.mktemp("browser") / "demo.sqlite3"
     port = _free_port()
-    env = {**os.environ, "APP_MODE": "demo", "DATABASE_URL": f"sqlite:///{db}", "DJANGO_SETTINGS_MODULE":
-           "config.settings", "ALLOWED_HOSTS": "127.0.0.1,localhost", "SCHEDULER_INTERVAL_SECONDS": "3600"}
+    env = {
+        **os.environ,
+        "APP_MODE": "demo",
+        "DATABASE_URL": f"sqlite:///{db}",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SCHEDULER_INTERVAL_SECONDS": "3600",
+    }
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], check=True, env=env, cwd=ROOT)
     subprocess.run([*manage, "load_demo"], check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning"],
-        env=env, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "config.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
             try:
-                urllib.request.urlopen(f"{url}/login/", timeout=1)  # noqa: S310 — our own loopback server
+                urllib.request.urlopen(f"{url}/login/", timeout=1)
                 break
             except OSError:
                 time.sleep(0.1)

@@ -3,9 +3,6 @@
 
 import time
 
-import pytest
-
-
 
 def bell_count(page) -> int:
     badge = page.locator("[data-notif-count]")
@@ -16,8 +13,9 @@ def test_reviewer_sees_the_submission_live(login, live_server_url):
     reviewer = login("t3-d109-labour-head")
     reviewer.goto(f"{live_server_url}/inbox/")
     reviewer.evaluate("window.__notReloaded = true")
-    reviewer.wait_for_function("document.querySelector('[data-notif-bell]')?.dataset.connected === 'true'",
-                               timeout=5000)
+    reviewer.wait_for_function(
+        "document.querySelector('[data-notif-bell]')?.dataset.connected === 'true'", timeout=5000
+    )
     before_count = bell_count(reviewer)
     assert "Sin Suối Hồ" not in reviewer.locator("[data-testid=inbox]").inner_text()
 
@@ -30,9 +28,11 @@ def test_reviewer_sees_the_submission_live(login, live_server_url):
     submitted_at = time.monotonic()
 
     reviewer.wait_for_function(
-        f"Number(document.querySelector('[data-notif-count]')?.textContent || 0) > {before_count}", timeout=2000)
+        f"Number(document.querySelector('[data-notif-count]')?.textContent || 0) > {before_count}", timeout=2000
+    )
     reviewer.wait_for_function(
-        "document.querySelector('[data-testid=inbox]').innerText.includes('Sin Suối Hồ')", timeout=2000)
+        "document.querySelector('[data-testid=inbox]').innerText.includes('Sin Suối Hồ')", timeout=2000
+    )
     elapsed = time.monotonic() - submitted_at
     assert elapsed < 2.0
     assert reviewer.evaluate("window.__notReloaded") is True

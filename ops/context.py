@@ -1,0 +1,34 @@
+"""The request id of the work in progress, shared by the middleware, the log filter and Celery.
+
+A ``ContextVar`` rather than a thread-local: under ASGI one thread serves many requests in turn
+and asgiref copies the context into the thread that runs sync code, so the id follows the
+request across ``sync_to_async`` hops and never leaks into the next request.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from contextvars import ContextVar
+
+# Long enough for a UUID with dashes or a trace id, short enough for AuditEvent.request_id (64).
+# Only characters that cannot break a log line, a header or a CSV export.
+_WELL_FORMED = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._:-]{7,63}\Z")
+
+request_id_var: ContextVar[str] = ContextVar("request_id", default="")
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def accept_or_new(incoming: str | None) -> str:
+    """The caller's id when it is well formed (so a proxy's or client's id links the logs),
+    else a fresh one: a malformed header is never stored in the audit trail."""
+    if incoming and _WELL_FORMED.match(incoming):
+        return incoming
+    return new_request_id()
+
+
+def current_request_id() -> str:
+    return request_id_var.get()
