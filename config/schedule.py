@@ -27,6 +27,7 @@ def jobs() -> list[Job]:
     interval = settings.SCHEDULER_INTERVAL_SECONDS
     return [
         Job("workflow-timers", "workflows.tasks.fire_workflow_timers_task", interval),
+        Job("deadline-sweep", "deadlines.tasks.sweep_deadlines_task", interval),
         Job("notifications-push-pending", "notifications.tasks.push_pending_task", interval),
         Job("notifications-email-pending", "notifications.tasks.deliver_pending_email_task", interval),
         Job("notifications-digests", "notifications.tasks.send_digests_task", interval),

@@ -331,6 +331,25 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- Deadlines (meaning and defaults: deadlines/conf.py) ------------------------------------
+
+DEADLINES_WEEKEND_DAYS = tuple(env.list("DEADLINES_WEEKEND_DAYS", cast=int, default=[5, 6]))
+DEADLINES_BEFORE_IS_STRICT = env.bool("DEADLINES_BEFORE_IS_STRICT", default=True)
+DEADLINES_DAY_OFF_RULE = env.str("DEADLINES_DAY_OFF_RULE", default="previous")  # previous|next|stay
+DEADLINES_REMINDER_DAYS = tuple(env.list("DEADLINES_REMINDER_DAYS", cast=int, default=[5, 2, 1]))
+DEADLINES_REMIND_ON_DUE_DAY = env.bool("DEADLINES_REMIND_ON_DUE_DAY", default=True)
+DEADLINES_OVERDUE_EVERY_DAYS = env.int("DEADLINES_OVERDUE_EVERY_DAYS", default=2)
+DEADLINES_OVERDUE_REMINDERS = env.int("DEADLINES_OVERDUE_REMINDERS", default=10)
+DEADLINES_ESCALATE_HEAD_AFTER_DAYS = env.int("DEADLINES_ESCALATE_HEAD_AFTER_DAYS", default=1)
+DEADLINES_ESCALATE_PARENT_AFTER_DAYS = env.int("DEADLINES_ESCALATE_PARENT_AFTER_DAYS", default=3)
+DEADLINES_REMINDER_HOUR = env.int("DEADLINES_REMINDER_HOUR", default=8)
+DEADLINES_AT_RISK_DAYS = env.int("DEADLINES_AT_RISK_DAYS", default=3)
+DEADLINES_MIN_DAYS_TO_ACT = env.int("DEADLINES_MIN_DAYS_TO_ACT", default=2)
+DEADLINES_RETURN_GRACE_DAYS = env.int("DEADLINES_RETURN_GRACE_DAYS", default=5)
+DEADLINES_SWEEP_BATCH = env.int("DEADLINES_SWEEP_BATCH", default=500)
+DEADLINES_SWEEP_MAX_BATCHES = env.int("DEADLINES_SWEEP_MAX_BATCHES", default=50)
+DEADLINES_RETRY_MINUTES = env.int("DEADLINES_RETRY_MINUTES", default=10)
+
 # --- Operations --------------------------------------------------------------------------
 
 # /metrics answers a bearer token, or a caller from these networks.

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("workflows.urls")),
     path("plans/", include("planning.urls")),
     path("notifications/", include("notifications.urls")),
+    path("deadlines/", include("deadlines.urls")),
     path("workflow/", workflow_site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

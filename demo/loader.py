@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from deadlines import demo as deadlines_demo
 from directory import demo as directory_demo
 from directory.demo import DemoAccount
 from planning import demo as planning_demo
@@ -15,4 +16,5 @@ def load_all() -> list[DemoAccount]:
     accounts = directory_demo.load()
     planning_demo.load()
     workflows_demo.load()
+    deadlines_demo.load()
     return accounts

@@ -20,11 +20,13 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import STATUS
 
 from approvals import services as approvals
 from config.errors import Conflict
+from deadlines import services as deadlines
 from directory.models import Agency, Delegation, Membership, Role, Tier, User
 from planning import selectors as plan_selectors
 from planning import services as planning
@@ -162,7 +164,7 @@ def work_item_open(activation) -> WorkItem:
         agency=agency,
         unit=agency.unit,
         assignee=task.owner,
-        due_at=None,
+        due_at=deadlines.due_for(plan=plan, step=spec.name, lane=lane.name if lane else ""),
     )
     approvals.announce_task(
         item=item, title_vi=lane.title_vi if lane else spec.title_vi, title_en=lane.title_en if lane else spec.title_en
@@ -356,7 +358,12 @@ def _check_requirements(plan: Plan, spec: routes.ActionSpec) -> None:
         )
         if waiting:
             raise PreconditionFailed(
-                _("Còn %(n)d kế hoạch cấp dưới chưa được chấp nhận hoặc miễn.") % {"n": len(waiting)},
+                ngettext(
+                    "Còn %(n)d kế hoạch cấp dưới chưa được chấp nhận hoặc miễn.",
+                    "Còn %(n)d kế hoạch cấp dưới chưa được chấp nhận hoặc miễn.",
+                    len(waiting),
+                )
+                % {"n": len(waiting)},
                 [{"plan": p.pk, "unit": p.unit.code, "name": p.unit.name, "status": p.status} for p in waiting],
             )
     if "within_envelope" in spec.requires:

@@ -40,7 +40,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server_url(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         from django.conf import settings
@@ -93,8 +93,10 @@ def live_server_url(tmp_path_factory):
         server.wait(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Module-scoped: Playwright's sync API runs an event loop in this thread while it is open,
+    and Django's sync test client refuses to run beside one, so it closes with the module."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -214,7 +214,8 @@ def test_list_query_count_does_not_grow_with_the_number_of_plans(phong_tho, logi
         unit__structure=Structure.TWO_TIER, unit__code="12", kind=AgencyKind.AGRICULTURE
     )
     directory_services.membership_add(user=officer, agency=two_tier_province, role=Role.DRAFTER)
-    assert Plan.objects.count() == 26
+    total = Plan.objects.count()
+    assert total > 20
 
     def queries(username: str, expected_rows: int) -> int:
         client = login(username)
@@ -224,7 +225,7 @@ def test_list_query_count_does_not_grow_with_the_number_of_plans(phong_tho, logi
         assert len(response.context["rows"]) == expected_rows
         return len(captured)
 
-    many, one = queries(PROVINCE, 26), queries(COMMUNE, 1)
+    many, one = queries(PROVINCE, total), queries(COMMUNE, 1)
     assert many == one
     assert many <= 12  # session, user, memberships, scope, plans, totals, bell, …: a fixed budget
 

@@ -1,0 +1,428 @@
+"""Reads: milestones in force, who may extend a deadline, who hears a reminder, the dashboard.
+
+Batch-minded: the dashboard and the sweep load what they need for many rows in a fixed number
+of queries (memberships by agency, supervising agencies by unit, extensions by plan), so their
+cost follows the number of rows only in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Max, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from approvals.models import AuditEvent
+from deadlines import clock, conf, milestones
+from deadlines.models import DeadlineExtension, MilestoneOverride
+from deadlines.thresholds import due_day
+from deadlines.workdays import WorkingCalendar
+from directory.models import (
+    AdministrativeUnit,
+    Agency,
+    AgencyKind,
+    Delegation,
+    Membership,
+    ProgrammeSetting,
+    Role,
+    Structure,
+    Tier,
+    User,
+)
+from planning import selectors as plan_selectors
+from planning.models import Cycle, Plan, PlanStatus, PlanType
+from workflows import routes
+from workflows.models import WorkItem
+
+# --- milestones in force -----------------------------------------------------------------------
+
+
+def province_id_of(plan: Plan) -> int | None:
+    """The province a plan belongs to (its own unit for a province plan)."""
+    return plan.unit_id if plan.unit.tier == Tier.PROVINCE else plan.province_id
+
+
+def overrides_for(*, province_id: int | None, cycle_id: int, plan_type: str) -> milestones.Overrides:
+    if province_id is None:
+        return {}
+    rows = MilestoneOverride.objects.filter(province_id=province_id, cycle_id=cycle_id, plan_type=plan_type)
+    return {(r.tier, r.step): (r.date, r.rule) for r in rows}
+
+
+def cycle_milestones(
+    *, cycle: Cycle, plan_type: str, province_id: int | None, calendar: WorkingCalendar
+) -> list[milestones.Milestone]:
+    """The cycle calendar of one plan type as it applies in a province (its overrides included)."""
+    return milestones.compute(
+        plan_type=plan_type,
+        year=cycle.year,
+        structure=cycle.structure,
+        calendar=calendar,
+        overrides=overrides_for(province_id=province_id, cycle_id=cycle.pk, plan_type=plan_type),
+    )
+
+
+def milestone_for(*, plan: Plan, step: str, calendar: WorkingCalendar) -> milestones.Milestone | None:
+    found = cycle_milestones(
+        cycle=plan.cycle, plan_type=plan.plan_type, province_id=province_id_of(plan), calendar=calendar
+    )
+    return milestones.find(found, plan.unit.tier, step)
+
+
+def extension_in_force(*, plan: Plan, step: str) -> DeadlineExtension | None:
+    return DeadlineExtension.objects.filter(plan=plan, step=step).order_by("-id").first()
+
+
+def deadline_of(*, plan: Plan, step: str, calendar: WorkingCalendar) -> dt.date | None:
+    """The unit's last day for ``step``: its extension if any, else the milestone in force."""
+    extension = extension_in_force(plan=plan, step=step)
+    if extension is not None:
+        return extension.due_on
+    milestone = milestone_for(plan=plan, step=step, calendar=calendar)
+    return milestone.due_on if milestone else None
+
+
+def open_items_for(*, plan: Plan, step: str) -> QuerySet[WorkItem]:
+    return WorkItem.objects.filter(plan=plan, step=step, is_open=True).order_by("pk")
+
+
+def current_step(plan: Plan) -> str:
+    """The step a unit's deadline is about now: its open task's, else the route's first."""
+    item = WorkItem.objects.filter(plan=plan, is_open=True).order_by("pk").values_list("step", flat=True).first()
+    return item or routes.first_step(plan)
+
+
+# --- who may extend ----------------------------------------------------------------------------
+
+
+def is_administrator(user: User) -> bool:
+    return bool(user.is_superuser) or Membership.objects.filter(user=user, role=Role.ADMINISTRATOR).exists()
+
+
+def supervising_agencies(units: Iterable[AdministrativeUnit], period: str) -> dict[int, Agency | None]:
+    """unit id → the agency supervising its deadlines: the standing agency of its parent unit
+    (``workflows.routes.standing_agency``), or the ministry for a province. Batched: three
+    queries whatever the number of units (their ``parent`` must be loaded)."""
+    parents = {u.pk: u.parent for u in units}
+    parent_units = {p.pk: p for p in parents.values() if p is not None}
+    settings_by_unit = {
+        s.unit_id: s.standing_agency
+        for s in ProgrammeSetting.objects.filter(unit_id__in=parent_units, period=period).select_related(
+            "standing_agency"
+        )
+    }
+    agencies: dict[tuple[int, str], Agency] = {
+        (a.unit_id, a.kind): a for a in Agency.objects.filter(unit_id__in=parent_units)
+    }
+    result: dict[int, Agency | None] = {}
+    for unit_id, parent in parents.items():
+        if parent is None:
+            result[unit_id] = None
+        elif parent.tier == Tier.NATION:
+            result[unit_id] = agencies.get((parent.pk, AgencyKind.MINISTRY))
+        elif parent.pk in settings_by_unit:
+            result[unit_id] = settings_by_unit[parent.pk]
+        else:
+            result[unit_id] = next(
+                (agencies[(parent.pk, k)] for k in _standing_kinds(parent) if (parent.pk, k) in agencies), None
+            )
+    return result
+
+
+def _standing_kinds(unit: AdministrativeUnit) -> list[str]:
+    """The fallback order of ``workflows.routes.standing_agency`` (kept in step with it)."""
+    if unit.tier == Tier.COMMUNE:
+        return [AgencyKind.PEOPLE_COMMITTEE]
+    if unit.structure == Structure.TWO_TIER:
+        return [AgencyKind.AGRICULTURE, AgencyKind.LABOUR, AgencyKind.PEOPLE_COMMITTEE]
+    return [AgencyKind.LABOUR, AgencyKind.AGRICULTURE, AgencyKind.PEOPLE_COMMITTEE]
+
+
+def supervising_agency(unit: AdministrativeUnit, period: str) -> Agency | None:
+    return supervising_agencies([unit], period)[unit.pk]
+
+
+def head_authority(user: User, today: dt.date) -> dict[int, User | None]:
+    """agency id → None (the user is its head) or the head they stand in for today (delegation)."""
+    result: dict[int, User | None] = {}
+    # One filter() call: the principal's head membership must be in the delegation's agency.
+    delegations = Delegation.objects.filter(
+        deputy=user,
+        starts_on__lte=today,
+        ends_on__gte=today,
+        principal__memberships__role=Role.HEAD,
+        principal__memberships__agency_id=F("agency_id"),
+    ).select_related("principal")
+    for delegation in delegations:
+        result.setdefault(delegation.agency_id, delegation.principal)
+    for agency_id in Membership.objects.filter(user=user, role=Role.HEAD).values_list("agency_id", flat=True):
+        result[agency_id] = None
+    return result
+
+
+@dataclass(frozen=True)
+class Authority:
+    allowed: bool
+    agency: Agency | None = None
+    acting_for: User | None = None
+    administrator: bool = False
+
+
+def extension_authority(*, user: User, plan: Plan) -> Authority:
+    """May ``user`` extend this unit's deadline: an administrator, or the head (or their deputy
+    under a delegation) of the supervising level's standing agency."""
+    if is_administrator(user):
+        return Authority(True, administrator=True)
+    agency = supervising_agency(plan.unit, plan.cycle.period.code)
+    if agency is None:
+        return Authority(False)
+    heads = head_authority(user, clock.today())
+    if agency.pk in heads:
+        return Authority(True, agency=agency, acting_for=heads[agency.pk])
+    return Authority(False, agency=agency)
+
+
+# --- who hears a reminder ----------------------------------------------------------------------
+
+
+@dataclass
+class MemberIndex:
+    """Active members of some agencies with their roles, loaded in one query."""
+
+    by_agency: dict[int, list[tuple[User, str]]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def load(cls, agency_ids: Iterable[int]) -> MemberIndex:
+        index = cls()
+        rows = (
+            Membership.objects.filter(agency_id__in=set(agency_ids), user__is_active=True)
+            .select_related("user")
+            .order_by("user_id")
+        )
+        for membership in rows:
+            index.by_agency[membership.agency_id].append((membership.user, membership.role))
+        return index
+
+    def members(self, agency_id: int, roles: Iterable[str]) -> list[User]:
+        wanted = set(roles)
+        seen: dict[int, User] = {}
+        for user, role in self.by_agency.get(agency_id, []):
+            if role in wanted:
+                seen.setdefault(user.pk, user)
+        return list(seen.values())
+
+
+def step_roles(step: str) -> tuple[str, ...]:
+    """Roles that act at a step: those its actions allow, plus the drafters of a draft (they
+    write it, though only the head may submit it)."""
+    spec = routes.step_spec(step)
+    roles = {role for action in spec.actions.values() for role in action.roles}
+    if step == "draft":
+        roles.add(Role.DRAFTER)
+    return tuple(sorted(roles))
+
+
+def actors_of(item: WorkItem, members: MemberIndex) -> list[User]:
+    """Who must act: the assigned officer, else the agency's members whose role can act."""
+    if item.assignee_id is not None and item.assignee.is_active:
+        return [item.assignee]
+    return members.members(item.agency_id, step_roles(item.step))
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+ON_TIME, AT_RISK, LATE, WAIVED, NO_DEADLINE = "on_time", "at_risk", "late", "waived", "none"
+STATE_LABELS = {
+    ON_TIME: _("Đúng hạn"),
+    AT_RISK: _("Có nguy cơ trễ"),
+    LATE: _("Trễ hạn"),
+    WAIVED: _("Được miễn"),
+    NO_DEADLINE: _("Chưa có hạn"),
+}
+SUBMIT_ACTIONS = ("submit", "issue_guidance")
+TIER_ORDER = (Tier.PROVINCE, Tier.DISTRICT, Tier.COMMUNE)
+
+
+@dataclass
+class UnitRow:
+    plan: Plan
+    step: str
+    due_on: dt.date | None
+    submitted_at: dt.datetime | None
+    state: str
+    days_left: int | None
+    extended: bool
+    may_extend: bool = False
+
+    @property
+    def submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    @property
+    def late_days(self) -> int:
+        return -self.days_left if self.days_left and self.days_left < 0 else 0
+
+    @property
+    def state_label(self) -> str:
+        return str(STATE_LABELS[self.state])
+
+
+@dataclass
+class Level:
+    tier: str
+    label: str
+    rows: list[UnitRow]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {ON_TIME: 0, AT_RISK: 0, LATE: 0}
+        for row in self.rows:
+            if row.state in counts:
+                counts[row.state] += 1
+        return counts
+
+
+def cycles_for(user: User) -> QuerySet[Cycle]:
+    """Cycles in which the user can see at least one plan, newest first."""
+    scope = _scope(user)
+    return (
+        Cycle.objects.filter(pk__in=Plan.objects.filter(scope).values("cycle_id"))
+        .select_related("period")
+        .order_by("-year", "structure")
+    )
+
+
+def _scope(user: User) -> Q:
+    return Q() if user.is_superuser else plan_selectors.plan_scope_q(user)
+
+
+def dashboard(*, user: User, cycle: Cycle, plan_type: str, calendar: WorkingCalendar) -> list[Level]:
+    """Each level's units with their submission deadline and state, scoped to the user's tree.
+
+    A constant number of queries: plans, open first-step items, extensions, submissions,
+    overrides per province, supervising agencies and the user's authority.
+    """
+    plans = list(
+        Plan.objects.filter(_scope(user), cycle=cycle, plan_type=plan_type)
+        .select_related("unit__parent", "cycle__period")
+        .order_by("unit__code")
+    )
+    if not plans:
+        return []
+    now = clock.now()
+    today = timezone_date(now)
+    first_steps = {p.pk: routes.first_step(p) for p in plans}
+    open_due = {
+        (plan_id, step): due_at
+        for plan_id, step, due_at in WorkItem.objects.filter(plan__in=plans, is_open=True).values_list(
+            "plan_id", "step", "due_at"
+        )
+    }
+    extensions = {
+        (plan_id, step): due_on
+        for plan_id, step, due_on in DeadlineExtension.objects.filter(plan__in=plans)
+        .order_by("id")
+        .values_list("plan_id", "step", "due_on")
+    }
+    submitted = dict(
+        AuditEvent.objects.filter(plan__in=plans, action__in=SUBMIT_ACTIONS)
+        .values("plan_id")
+        .annotate(last=Max("created_at"))
+        .values_list("plan_id", "last")
+    )
+    milestone_cache: dict[int | None, list[milestones.Milestone]] = {}
+    override_rows = MilestoneOverride.objects.filter(cycle=cycle, plan_type=plan_type)
+    overrides: dict[int, milestones.Overrides] = defaultdict(dict)
+    for row in override_rows:
+        overrides[row.province_id][(row.tier, row.step)] = (row.date, row.rule)
+
+    def milestone_day(plan: Plan, step: str) -> dt.date | None:
+        province_id = province_id_of(plan)
+        if province_id not in milestone_cache:
+            milestone_cache[province_id] = milestones.compute(
+                plan_type=plan_type,
+                year=cycle.year,
+                structure=cycle.structure,
+                calendar=calendar,
+                overrides=overrides.get(province_id or 0, {}),
+            )
+        found = milestones.find(milestone_cache[province_id], plan.unit.tier, step)
+        return found.due_on if found else None
+
+    administrator = is_administrator(user)
+    supervisors = supervising_agencies([p.unit for p in plans], cycle.period.code) if not administrator else {}
+    heads = head_authority(user, today) if not administrator else {}
+    at_risk_days = conf.at_risk_days()
+
+    levels: dict[str, list[UnitRow]] = defaultdict(list)
+    for plan in plans:
+        step = first_steps[plan.pk]
+        if (plan.pk, step) in open_due and open_due[(plan.pk, step)] is not None:
+            due_on: dt.date | None = due_day(open_due[(plan.pk, step)])
+        elif (plan.pk, step) in extensions:
+            due_on = extensions[(plan.pk, step)]
+        else:
+            due_on = milestone_day(plan, step)
+        done = plan.status not in (PlanStatus.DRAFT, PlanStatus.RETURNED)
+        submitted_at = clock.to_app_time(submitted[plan.pk]) if done and plan.pk in submitted else None
+        state, days_left = _state(plan, done, submitted_at, due_on, today, calendar, at_risk_days)
+        supervisor = supervisors.get(plan.unit_id)
+        levels[plan.unit.tier].append(
+            UnitRow(
+                plan=plan,
+                step=step,
+                due_on=due_on,
+                submitted_at=submitted_at,
+                state=state,
+                days_left=days_left,
+                extended=(plan.pk, step) in extensions,
+                may_extend=administrator or (supervisor is not None and supervisor.pk in heads),
+            )
+        )
+    return [Level(tier, str(Tier(tier).label), levels[tier]) for tier in TIER_ORDER if levels.get(tier)]
+
+
+def _state(
+    plan: Plan,
+    done: bool,
+    submitted_at: dt.datetime | None,
+    due_on: dt.date | None,
+    today: dt.date,
+    calendar: WorkingCalendar,
+    at_risk_days: int,
+) -> tuple[str, int | None]:
+    if plan.status == PlanStatus.WAIVED:
+        return WAIVED, None
+    if due_on is None:
+        return NO_DEADLINE, None
+    if done:
+        on_time = submitted_at is None or timezone_date(submitted_at) <= due_on
+        return (ON_TIME if on_time else LATE), None
+    days_left = calendar.working_days_between(today, due_on)
+    if today > due_on:
+        return LATE, days_left
+    return (AT_RISK if days_left < at_risk_days else ON_TIME), days_left
+
+
+def timezone_date(moment: dt.datetime) -> dt.date:
+    return due_day(moment)
+
+
+def plan_type_choices(cycle: Cycle | None) -> list[tuple[str, str]]:
+    types = set(cycle.plan_types) if cycle else {t.value for t in PlanType}
+    return [(value, str(label)) for value, label in PlanType.choices if value in types]
+
+
+def busiest_plan_type(*, user: User, cycle: Cycle) -> str:
+    """The plan type with the most plans the user can see in the cycle (the dashboard's default)."""
+    row = (
+        Plan.objects.filter(_scope(user), cycle=cycle)
+        .values("plan_type")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "plan_type")
+        .first()
+    )
+    return row["plan_type"] if row else (cycle.plan_types[0] if cycle.plan_types else "")
