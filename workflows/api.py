@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from approvals import services as approvals
 from config.errors import Conflict
+from deadlines import clock
 from directory.models import AdministrativeUnit
 from planning import selectors as plan_selectors
 from planning.api import PlanCreateSerializer, PlanListView, PlanSerializer
@@ -27,7 +28,7 @@ class ActionBody(serializers.Serializer):
     line_comments = serializers.ListField(child=serializers.DictField(), required=False)
 
 
-def work_item_json(item: WorkItem) -> dict:
+def work_item_json(item: WorkItem, now) -> dict:
     plan = item.plan
     return {
         "id": item.pk,
@@ -43,17 +44,11 @@ def work_item_json(item: WorkItem) -> dict:
         "assignee": item.assignee.display_name if item.assignee else None,
         "status": plan.status,
         "due_at": item.due_at,
-        "overdue": bool(item.due_at and item.due_at < _now()),
+        "overdue": bool(item.due_at and item.due_at < now),
         "created_at": item.created_at,
         "closed_at": item.closed_at,
         "outcome": item.outcome,
     }
-
-
-def _now():
-    from django.utils import timezone
-
-    return timezone.now()
 
 
 class PlanCreateView(PlanListView):
@@ -136,15 +131,16 @@ class TaskListView(APIView):
     )
     def get(self, request: Request) -> Response:
         agency_ids = selectors.agency_ids_of(request.user)
+        now = clock.now()  # the application's clock (the demo may move it), read once
         if request.query_params.get("archive") in ("1", "true"):
             items = selectors.archive(user=request.user, agency_ids=agency_ids)[:200]
-            return Response({"results": [work_item_json(i) for i in items]})
+            return Response({"results": [work_item_json(i, now) for i in items]})
         filters = selectors.InboxFilters.from_params(request.query_params)
         items = selectors.inbox(user=request.user, filters=filters, agency_ids=agency_ids)[:200]
         return Response(
             {
                 "counts": selectors.inbox_counts(user=request.user, agency_ids=agency_ids),
-                "results": [work_item_json(i) for i in items],
+                "results": [work_item_json(i, now) for i in items],
             }
         )
 

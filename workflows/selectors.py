@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from deadlines import clock
 from directory.models import Delegation, Membership, User
 from planning import selectors as plan_selectors
 from planning.models import Plan, PlanStatus
@@ -77,14 +78,14 @@ def _filtered(qs: QuerySet[WorkItem], f: InboxFilters) -> QuerySet[WorkItem]:
     if f.step:
         qs = qs.filter(step=f.step)
     if f.overdue is not None:
-        now = timezone.now()
+        now = clock.now()
         qs = qs.filter(due_at__lt=now) if f.overdue else qs.filter(Q(due_at__gte=now) | Q(due_at__isnull=True))
     return qs
 
 
 def inbox_counts(*, user: User, agency_ids: list[int]) -> dict[str, Any]:
     """Counts for the filter bar: total, overdue, by step, by plan type, by cycle (one query)."""
-    now = timezone.now()
+    now = clock.now()
     rows = (
         WorkItem.objects.filter(_mine(user, agency_ids), is_open=True)
         .values("step", "plan__plan_type", "plan__cycle_id", "plan__cycle__year")

@@ -10,13 +10,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from approvals import services as approvals
 from config.errors import Conflict
+from deadlines import clock
 from planning import diff as plan_diff
 from planning import selectors as plan_selectors
 from planning import services as planning
@@ -40,7 +40,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "workflows/inbox.html",
         {
             "page": page,
-            "now": timezone.now(),
+            "now": clock.now(),
             "archived": archived,
             "counts": selectors.inbox_counts(user=request.user, agency_ids=agency_ids),
             "filters": request.GET,
