@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 export PORT
 
-.PHONY: demo test install install-dev lint check messages demo-users clean lock prod-smoke
+.PHONY: demo test install install-dev lint check messages demo-users clean lock prod-smoke bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ test: install-dev
 ## make prod-smoke: the production configuration, run for real on this machine's PostgreSQL and Redis.
 prod-smoke: install
 	scripts/prod_smoke.sh
+
+## make bench: national dataset + measurements (quick, 5-7 min); BENCH_SCALE=full make bench for
+## ~480,000 work items (~15 min). Needs PostgreSQL and Redis; see bench/README.md.
+BENCH_SCALE ?= quick
+bench: install
+	$(BIN)/python -m bench.run --$(BENCH_SCALE)
 
 lint: install-dev
 	$(BIN)/ruff check .

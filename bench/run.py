@@ -1,0 +1,976 @@
+"""The benchmark runner: ``python -m bench.run [--quick|--full] [--no-generate]``.
+
+Generates the dataset (``bench.generate``, in a subprocess), then measures, prints a table of
+each figure next to its target, and writes ``bench/results.json``. Targets are reported, never
+asserted: a missed one is printed as MISSED with its ratio.
+
+How each figure is taken (see bench/README.md for the reasoning):
+
+* pages and API: a live ``uvicorn config.asgi:application --workers 2`` on 127.0.0.1 (demo mode,
+  the bench database and Redis, ``DB_CONN_MAX_AGE=60`` as in deploy/env.example), one request at
+  a time over a keep-alive HTTP/1.1 connection; the time is from sending the request to the last
+  byte, i.e. server time plus loopback. Query counts come from the same pages requested
+  in-process (Django's test client under ``CaptureQueriesContext``);
+* viewflow's stock queue: in-process for the same reviewer, with the project's guard that
+  keeps the stock lists closed to non-superusers lifted for this process only, so the stock
+  view runs its stock permission filter (guardian concatenation) for that user;
+* transitions: ``transition_clients`` threads POSTing accept/return (token auth) on distinct
+  submitted commune plans against the two workers;
+* roll-ups and the deadline sweep: in-process, on the database alone;
+* websocket fan-out: ``bench.wsclient`` holds the sockets in another process; this process
+  commits ``notify`` for all of them and the latency is commit → frame received (wall clocks
+  of one machine);
+* memory: VmHWM (peak resident set) of each uvicorn worker at the end of the HTTP sections.
+"""
+
+# ruff: noqa: S603, S607 — the benchmark starts its own tools (pgbench, psql, uvicorn) with fixed arguments
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    BASE_DIR,
+    BENCH_DIR,
+    SCALES,
+    Progress,
+    Scale,
+    bench_environment,
+    database_url,
+    redis_url,
+    setup_django,
+    with_database,
+)
+
+RESULTS = BENCH_DIR / "results.json"
+PGBENCH_DB = "ctmtqg_bench_pgbench"
+
+
+# --- figures and targets ------------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    """One line of the table: a measured value, its target (``<=`` or ``>=``) and the verdict."""
+
+    name: str
+    value: float | None
+    unit: str
+    target: float | None = None
+    op: str = "<="
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.value is None or not self.target:
+            return None
+        return self.value / self.target
+
+    @property
+    def verdict(self) -> str:
+        if self.value is None:
+            return "n/a"
+        if self.target is None:
+            return ""
+        met = self.value <= self.target if self.op == "<=" else self.value >= self.target
+        return "met" if met else "MISSED"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "value": self.value,
+            "unit": self.unit,
+            "target": None if self.target is None else f"{self.op} {self.target:g}",
+            "ratio": None if self.ratio is None else round(self.ratio, 3),
+            "verdict": self.verdict,
+            "note": self.note,
+        }
+
+
+def fmt(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
+
+
+def table(figures: list[Figure]) -> str:
+    head = ("figure", "value", "target", "ratio", "verdict")
+    rows = [
+        (
+            f.name,
+            f"{fmt(f.value)} {f.unit}".strip(),
+            "" if f.target is None else f"{f.op} {fmt(f.target)} {f.unit}".strip(),
+            "" if f.ratio is None else f"{f.ratio:.2f}×",
+            f.verdict,
+        )
+        for f in figures
+    ]
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(5)]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [line.format(*head), line.format(*("-" * w for w in widths))]
+    out += [line.format(*r) for r in rows]
+    notes = [f"  - {f.name}: {f.note}" for f in figures if f.note]
+    return "\n".join(out + (["", "notes:", *notes] if notes else []))
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * p / 100
+    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+# --- references ---------------------------------------------------------------------------
+
+
+def pgbench(seconds: int, progress: Progress) -> dict[str, Any]:
+    """TPC-B-like reference on the same PostgreSQL: scale 10, 8 clients, 2 threads."""
+    if shutil.which("pgbench") is None:
+        progress("pgbench", status="not available (apt-get install postgresql-contrib)")
+        return {"tps": None}
+    url = with_database(database_url(), PGBENCH_DB).replace("postgres://", "postgresql://", 1)
+    admin = with_database(database_url(), "postgres").replace("postgres://", "postgresql://", 1)
+    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {PGBENCH_DB}"], check=True)
+    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {PGBENCH_DB}"], check=True)
+    try:
+        subprocess.run(["pgbench", "-i", "-s", "10", "-q", url], check=True, capture_output=True)
+        out = subprocess.run(
+            ["pgbench", "-c", "8", "-j", "2", "-T", str(seconds), url], check=True, capture_output=True, text=True
+        ).stdout
+    finally:
+        subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {PGBENCH_DB}"], check=False)
+    match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out) or re.search(r"tps = ([\d.]+)", out)
+    tps = float(match.group(1)) if match else None
+    progress("pgbench TPC-B", tps=f"{tps:.0f}" if tps else "?", seconds=seconds)
+    return {"tps": tps, "scale": 10, "clients": 8, "threads": 2, "seconds": seconds}
+
+
+# --- the dataset as the runner needs it -----------------------------------------------------
+
+
+@dataclass
+class Personas:
+    district: Any  # User
+    province: Any
+    district_plan: Any  # Plan (current annual)
+    province_plan: Any
+    sessions: dict[str, str]  # username -> session key
+
+
+def make_session(user) -> str:
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    # The idle timeout (SESSION_COOKIE_AGE) is renewed on every request; a bench run is short.
+    store.set_expiry(6 * 3600)
+    store.create()
+    return store.session_key
+
+
+def personas(scale: Scale) -> Personas:
+    from bench.generate import choose, load_units
+    from directory.models import User
+    from planning.models import Plan
+
+    choice = choose(load_units(scale.provinces))
+    names = choice.usernames()
+    district = User.objects.get(username=names["district_reviewer"])
+    province = User.objects.get(username=names["province_reviewer"])
+    plans = Plan.objects.filter(cycle__year=scale.current_year, plan_type="annual")
+    return Personas(
+        district=district,
+        province=province,
+        district_plan=plans.get(unit=choice.persona_district.id),
+        province_plan=plans.get(unit=choice.persona_province.id),
+        sessions={u.username: make_session(u) for u in (district, province)},
+    )
+
+
+# --- in-process: query counts, stock viewflow, roll-ups ------------------------------------
+
+
+def in_process_page(user, url: str, repeats: int) -> dict[str, Any]:
+    """Query count and in-process time of one page (Django's test client, no HTTP)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.get(url)  # warm: templates, URL resolvers, connection
+    times, counts = [], []
+    for _ in range(repeats):
+        with CaptureQueriesContext(connection) as ctx:
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} as {user.username}: HTTP {response.status_code}")
+        counts.append(len(ctx.captured_queries))
+    return {
+        "queries": max(counts),
+        "queries_min": min(counts),
+        "p50_ms": ms(percentile(times, 50)),
+        "p95_ms": ms(percentile(times, 95)),
+        "bytes": len(response.content),
+        "sql": [q["sql"][:160] for q in ctx.captured_queries],
+    }
+
+
+def inbox_rows(user) -> dict[str, int]:
+    from workflows import selectors
+
+    ids = selectors.agency_ids_of(user)
+    return {"open_items": selectors.inbox(user=user, agency_ids=ids).count()}
+
+
+def stock_queue(user, repeats: int) -> dict[str, Any]:
+    """viewflow's stock queue page and queryset for ``user``, in-process.
+
+    The project closes viewflow's lists to non-superusers (the #505 fix), so the stock page
+    would 403 for the reviewer; a superuser's queue skips the permission filter altogether and
+    lists the whole nation's tasks, which would not be the same work. Lifting the guard for this
+    process only runs the stock view with its stock per-object filter for the same reviewer:
+    the same question our inbox answers, asked the stock way.
+    """
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    from workflows.flows import PlanFlow
+
+    original = PlanFlow.has_view_permission
+    PlanFlow.has_view_permission = lambda self, user, obj=None: True
+    try:
+        page = in_process_page(user, "/workflow/plan/queue/", repeats)
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            rows = list(
+                Task.objects.coerce_for([PlanFlow]).user_queue(user).filter(status=STATUS.NEW).order_by("-created")[:20]
+            )
+            times.append(time.perf_counter() - started)
+        page["queryset_p50_ms"] = ms(percentile(times, 50))
+        page["queryset_rows"] = len(rows)
+    finally:
+        PlanFlow.has_view_permission = original
+    return page
+
+
+def rollups(scale: Scale, people: Personas, progress: Progress) -> dict[str, Any]:
+    from planning import selectors
+    from planning.models import BudgetLine, Plan
+
+    province_plan = people.province_plan
+    cycle = province_plan.cycle
+
+    def timed(fn: Callable[[], Any]) -> tuple[list[float], Any]:
+        times, result = [], None
+        for _ in range(scale.rollup_repeats):
+            started = time.perf_counter()
+            result = fn()
+            times.append(time.perf_counter() - started)
+        return times, result
+
+    p_times, p_result = timed(lambda: selectors.plan_totals(province_plan))
+    national_lines = BudgetLine.objects.filter(plan__cycle=cycle, plan__plan_type="annual")
+    n_times, n_result = timed(lambda: selectors.totals(national_lines))
+    sub = selectors.subtree_lines(province_plan)
+    out = {
+        "province": {
+            "unit": province_plan.unit.name,
+            "cold_ms": ms(p_times[0]),
+            "p50_ms": ms(percentile(p_times, 50)),
+            "max_ms": ms(max(p_times)),
+            "plans": sub.values("plan_id").distinct().count(),
+            "lines": sub.count(),
+            "total": str(p_result["total"]),
+        },
+        "national": {
+            "cycle": cycle.year,
+            "cold_ms": ms(n_times[0]),
+            "p50_ms": ms(percentile(n_times, 50)),
+            "max_ms": ms(max(n_times)),
+            "plans": Plan.objects.filter(cycle=cycle, plan_type="annual").count(),
+            "lines": national_lines.count(),
+            "total": str(n_result["total"]),
+        },
+    }
+    progress("roll-ups", province_ms=out["province"]["p50_ms"], national_ms=out["national"]["p50_ms"])
+    return out
+
+
+# --- the live server ----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``uvicorn config.asgi:application --workers 2`` started and stopped by its own pid."""
+
+    def __init__(self, workers: int = 2, *, pool: bool = False) -> None:
+        self.port = free_port()
+        env = {**os.environ, **bench_environment(redis=True)}
+        if pool:
+            env["DJANGO_SETTINGS_MODULE"] = "bench.settings_pool"
+        self.log = tempfile.NamedTemporaryFile("w", prefix="bench-uvicorn-", suffix=".log", delete=False)  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.wait_ready(workers)
+
+    def wait_ready(self, workers: int, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"uvicorn exited: see {self.log.name}")
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/login/")
+                if conn.getresponse().status == 200 and len(self.workers()) >= workers:
+                    return
+            time.sleep(0.3)
+        raise RuntimeError("uvicorn did not become ready")
+
+    def workers(self) -> list[int]:
+        """Worker processes: the master's children, without multiprocessing's helpers."""
+        try:
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        except OSError:
+            return []
+        pids = []
+        for pid in children:
+            with contextlib.suppress(OSError):
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+                if b"resource_tracker" not in cmdline:
+                    pids.append(int(pid))
+        return pids
+
+    def peak_memory_mb(self) -> dict[int, float]:
+        """VmHWM (the kernel's high-water mark of resident memory) of each worker, in MB."""
+        out = {}
+        for pid in self.workers():
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        out[pid] = round(int(line.split()[1]) / 1024, 1)
+        return out
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                for pid in self.workers():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def timed_gets(port: int, path: str, headers: dict[str, str], samples: int) -> dict[str, Any]:
+    """``samples`` sequential GETs on one keep-alive connection (after a short warm-up)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    times = []
+    for n in range(samples + 5):
+        started = time.perf_counter()
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        elapsed = time.perf_counter() - started
+        if response.status != 200:
+            raise RuntimeError(f"GET {path}: HTTP {response.status} {body[:200]!r}")
+        if n >= 5:
+            times.append(elapsed)
+    conn.close()
+    return {
+        "p50_ms": ms(percentile(times, 50)),
+        "p95_ms": ms(percentile(times, 95)),
+        "max_ms": ms(max(times)),
+        "samples": len(times),
+    }
+
+
+def transitions(port: int, scale: Scale, people: Personas, progress: Progress) -> dict[str, Any]:
+    """accept (4 in 5) or return (1 in 5) on distinct submitted commune plans, concurrently."""
+    from rest_framework.authtoken.models import Token
+
+    from directory.models import Membership
+    from workflows.models import WorkItem
+
+    items = list(
+        WorkItem.objects.filter(
+            is_open=True,
+            step="review",
+            plan__plan_type="annual",
+            plan__status="submitted",
+            plan__cycle__year=scale.current_year,
+            plan__unit__tier="commune",
+        )
+        .exclude(plan__district_id=people.district_plan.unit_id)
+        .order_by("plan__district_id", "plan_id")
+        .values_list("plan_id", "agency_id")[: scale.transitions]
+    )
+    heads = dict(
+        Membership.objects.filter(agency_id__in={a for _p, a in items}, role="head").values_list("agency_id", "user_id")
+    )
+    tokens = {}
+    for user_id in set(heads.values()):
+        tokens[user_id] = Token.objects.get_or_create(user_id=user_id)[0].key
+    # Interleave districts so that concurrent clients work on different reviewers' plans.
+    work = [
+        (tokens[heads[agency]], plan, "return" if n % 5 == 4 else "accept") for n, (plan, agency) in enumerate(items)
+    ]
+    clients = scale.transition_clients
+    shards = [work[i::clients] for i in range(clients)]
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    start_gate = threading.Barrier(clients)
+
+    def run(shard: list[tuple[str, int, str]]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        start_gate.wait()
+        for token, plan_id, action in shard:
+            body = {"idempotency_key": uuid.uuid4().hex}
+            if action == "return":
+                body["comment"] = "Đề nghị bổ sung danh sách hộ thụ hưởng"
+            started = time.perf_counter()
+            conn.request(
+                "POST",
+                f"/api/v1/plans/{plan_id}/actions/{action}/",
+                body=json.dumps(body),
+                headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+            )
+            response = conn.getresponse()
+            response.read()
+            elapsed = time.perf_counter() - started
+            with lock:
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+                if response.status == 200:
+                    latencies.append(elapsed)
+        conn.close()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(run, shards))
+    wall = time.perf_counter() - started
+    ok = statuses.get(200, 0)
+    result = {
+        "clients": clients,
+        "attempted": len(work),
+        "ok": ok,
+        "statuses": {str(k): v for k, v in statuses.items()},
+        "seconds": round(wall, 2),
+        "per_second": round(ok / wall, 1) if wall else None,
+        "p50_ms": ms(percentile(latencies, 50)),
+        "p95_ms": ms(percentile(latencies, 95)),
+    }
+    progress("transitions", ok=ok, per_second=result["per_second"], statuses=result["statuses"])
+    return result
+
+
+def websocket_fanout(port: int, scale: Scale, progress: Progress) -> dict[str, Any]:
+    """N sockets of N officers; ``notify`` to all of them, committed here; commit → receipt."""
+    try:
+        from notifications import services as notifications
+        from notifications.models import Notification  # noqa: F401
+    except ImportError:
+        progress("websocket fan-out", status="not available (no notifications app)")
+        return {"available": False}
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.db import transaction
+    from django.utils import timezone
+
+    from directory.models import User
+
+    users = list(User.objects.filter(username__startswith="bench-ws-").order_by("username")[: scale.ws_clients])
+    expiry = timezone.now() + dt.timedelta(hours=6)
+    store = SessionStore()
+    sessions = []
+    for user in users:
+        key = uuid.uuid4().hex
+        data = {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
+        sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expiry))
+    Session.objects.bulk_create(sessions)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.wsclient",
+            f"ws://127.0.0.1:{port}/ws/notifications/",
+            f"http://127.0.0.1:{port}",
+        ],
+        cwd=BASE_DIR,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        connect_started = time.perf_counter()
+        proc.stdin.write(json.dumps([s.session_key for s in sessions]) + "\n")
+        proc.stdin.flush()
+        ready = proc.stdout.readline().strip()
+        connect_seconds = time.perf_counter() - connect_started
+        if not ready.startswith("READY"):
+            raise RuntimeError(f"websocket clients did not start: {ready!r}")
+        connected = int(ready.split()[1])
+        commits: dict[int, float] = {}
+        for round_number in range(scale.ws_rounds):
+            marks: list[float] = []
+            with transaction.atomic():
+                # Registered before notify's own hook, so it runs first: the commit's time.
+                transaction.on_commit(lambda marks=marks: marks.append(time.time()))
+                rows = notifications.notify(
+                    recipients=users,
+                    kind="info",
+                    plan=None,
+                    link="/inbox/",
+                    text_vi=f"Thông báo chung số {round_number + 1}",
+                    text_en=f"Announcement {round_number + 1}",
+                )
+            for row in rows:
+                commits[row.pk] = marks[0]
+            time.sleep(max(2.0, len(users) / 100))
+        proc.stdin.write("STOP\n")
+        proc.stdin.flush()
+        report = json.loads(proc.stdout.readline())
+    finally:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+        proc.wait(timeout=30)
+    latencies = [at - commits[nid] for _client, nid, at in report["received"] if nid in commits]
+    expected = connected * scale.ws_rounds
+    result = {
+        "available": True,
+        "clients": len(users),
+        "connected": connected,
+        "connect_seconds": round(connect_seconds, 2),
+        "rounds": scale.ws_rounds,
+        "received": len(latencies),
+        "expected": expected,
+        "p50_ms": ms(percentile(latencies, 50)) if latencies else None,
+        "p95_ms": ms(percentile(latencies, 95)) if latencies else None,
+        "max_ms": ms(max(latencies)) if latencies else None,
+        "errors": report.get("errors", []),
+    }
+    progress("websocket fan-out", clients=connected, received=f"{len(latencies)}/{expected}", p95_ms=result["p95_ms"])
+    return result
+
+
+# --- the deadline sweep -------------------------------------------------------------------
+
+
+class Rollback(Exception):
+    pass
+
+
+def sweep(scale: Scale, progress: Progress) -> dict[str, Any]:
+    """One sweep at a fixed number of stored work items, for each number of due ones.
+
+    Each run happens inside a transaction that is rolled back, so runs start from the same
+    data (the sweep's own per-batch transactions become savepoints). Setting up (not timed):
+    open items get a due date 60 days ahead, except ``due`` of them which were due yesterday;
+    a first sweep at a moment 30 days back arms every timer without firing any, as the minute
+    sweeps of a live system would have. The timed sweep then finds the armed timers and fires
+    the due ones. After-commit delivery (push, e-mail) is not part of it: nothing commits.
+    """
+    try:
+        from deadlines import services as deadlines
+    except ImportError as exc:
+        progress("deadline sweep", status=f"not available ({exc})")
+        return {"available": False}
+    if not hasattr(deadlines, "sweep"):
+        progress("deadline sweep", status="not available (no deadlines.services.sweep)")
+        return {"available": False}
+    from django.db import connection, transaction
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from workflows.models import WorkItem
+
+    counts = WorkItem.objects.aggregate(stored=Count("pk"), open=Count("pk", filter=Q(is_open=True)))
+    now = timezone.now()
+    runs = []
+    for due in scale.sweep_due:
+        due = min(due, counts["open"])
+        result: dict[str, Any] = {"due": due}
+        try:
+            with transaction.atomic():
+                open_ids = list(WorkItem.objects.filter(is_open=True).order_by("pk").values_list("pk", flat=True))
+                chosen = open_ids[:: max(1, len(open_ids) // due)][:due] if due else []
+                WorkItem.objects.filter(is_open=True).update(due_at=now + dt.timedelta(days=60))
+                WorkItem.objects.filter(pk__in=chosen).update(due_at=now - dt.timedelta(days=1))
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE workflows_workitem")
+                armed = 0
+                while True:
+                    outcome = deadlines.sweep(now=now - dt.timedelta(days=30))
+                    armed += outcome.get("armed", 0)
+                    if not outcome.get("armed"):
+                        break
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE deadlines_deadlinetimer")
+                started = time.perf_counter()
+                outcome = deadlines.sweep(now=now)
+                result["seconds"] = round(time.perf_counter() - started, 3)
+                result["armed_before"] = armed
+                result["outcome"] = outcome
+                raise Rollback
+        except Rollback:
+            pass
+        runs.append(result)
+        progress(f"deadline sweep due={due:,}", seconds=result["seconds"], **result["outcome"])
+    return {"available": True, "stored": counts["stored"], "open": counts["open"], "runs": runs}
+
+
+# --- orchestration ------------------------------------------------------------------------
+
+
+def flush_redis() -> None:
+    """Empty the bench's own Redis database (channel layer groups, unconsumed e-mail tasks)."""
+    import redis
+
+    redis.Redis.from_url(redis_url()).flushdb()
+
+
+def machine() -> dict[str, Any]:
+    mem = next(
+        (int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines() if "MemTotal" in line),
+        None,
+    )
+    return {
+        "cpus": os.cpu_count(),
+        "memory_mb": mem,
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        # Other work on the machine skews every figure: recorded so that runs can be compared.
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description="Run the benchmark (see bench/README.md).")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_const", const="quick", dest="scale")
+    mode.add_argument("--full", action="store_const", const="full", dest="scale")
+    parser.add_argument("--no-generate", action="store_true", help="measure the existing bench database")
+    parser.add_argument(
+        "--db-pool",
+        action="store_true",
+        help="experiment: run the web workers with Django's psycopg pool (needs psycopg-pool importable)",
+    )
+    args = parser.parse_args(argv)
+    scale = SCALES[args.scale or "quick"]
+    progress = Progress()
+    started = time.monotonic()
+
+    if not args.no_generate:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        subprocess.run(
+            [sys.executable, "-m", "bench.generate", "--scale", scale.name], cwd=BASE_DIR, env=env, check=True
+        )
+        progress("dataset generated")
+    generate_seconds = time.monotonic() - started
+
+    results: dict[str, Any] = {
+        "scale": scale.name,
+        "machine": machine(),
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    results["pgbench"] = pgbench(scale.pgbench_seconds, progress)
+
+    setup_django(redis=True)
+    flush_redis()
+    from bench.generate import dataset_counts
+
+    results["dataset"] = dataset_counts()
+    people = personas(scale)
+    results["personas"] = {"district": people.district.username, "province": people.province.username}
+
+    pages = {
+        "district_inbox": (people.district, "/inbox/"),
+        "district_api": (people.district, "/api/v1/tasks/"),
+        "province_inbox": (people.province, "/inbox/"),
+        "province_api": (people.province, "/api/v1/tasks/"),
+        "province_workbench": (people.province, f"/plans/{people.province_plan.pk}/workbench/"),
+    }
+    in_process = {name: in_process_page(user, url, 5) for name, (user, url) in pages.items()}
+    for name, (user, _url) in pages.items():
+        in_process[name].update(inbox_rows(user) if "workbench" not in name else {})
+    in_process["stock_queue_district"] = stock_queue(people.district, 5)
+    in_process["stock_queue_province"] = stock_queue(people.province, 5)
+    results["in_process"] = in_process
+    progress(
+        "query counts",
+        inbox=in_process["district_inbox"]["queries"],
+        api=in_process["district_api"]["queries"],
+        stock=in_process["stock_queue_district"]["queries"],
+    )
+    results["rollups"] = rollups(scale, people, progress)
+
+    if args.db_pool:
+        import psycopg_pool  # noqa: F401 — fail here, not in the workers
+
+    server = Server(workers=2, pool=args.db_pool)
+    results["server"] = {
+        "workers": 2,
+        "db_pool": args.db_pool,
+        "conn_max_age": bench_environment(redis=True)["DB_CONN_MAX_AGE"],
+    }
+    try:
+        progress("uvicorn", port=server.port, workers=len(server.workers()))
+        http_results = {}
+        for name, (user, url) in pages.items():
+            cookie = {"Cookie": f"sessionid={people.sessions[user.username]}"}
+            # The workbench is the slow page: fewer samples keep quick mode within minutes.
+            samples = max(10, scale.samples // 3) if "workbench" in name else scale.samples
+            http_results[name] = timed_gets(server.port, url, cookie, samples)
+        results["http"] = http_results
+        progress("pages over HTTP", **{k: v["p95_ms"] for k, v in http_results.items()})
+        results["websocket"] = websocket_fanout(server.port, scale, progress)
+        results["transitions"] = transitions(server.port, scale, people, progress)
+        results["memory_mb"] = server.peak_memory_mb()
+        progress("peak memory", **{str(k): v for k, v in results["memory_mb"].items()})
+    finally:
+        server.stop()
+        flush_redis()
+    results["sweep"] = sweep(scale, progress)
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["generate_seconds"] = round(generate_seconds, 1)
+    results["total_seconds"] = round(time.monotonic() - started, 1)
+
+    figures = build_figures(results)
+    results["table"] = [f.as_dict() for f in figures]
+    data = results["dataset"]
+    print()
+    print(
+        f"Benchmark ({scale.name}{', db pool' if args.db_pool else ''}) — {data['plans']:,} plans, "
+        f"{data['tasks']:,} viewflow tasks, "
+        f"{data['work_items']:,} work items; {results['total_seconds']:.0f} s in all; "
+        f"load average {results['machine']['load_average_at_start'][0]} at start, "
+        f"{results['machine']['load_average_at_end'][0]} at end"
+    )
+    print(table(figures))
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    print(f"\nwritten: {RESULTS.relative_to(BASE_DIR)}")
+    return results
+
+
+def rollup_note(r: dict[str, Any]) -> str:
+    return f"{r['plans']:,} plans, {r['lines']:,} lines; first (cold) run {r['cold_ms']} ms"
+
+
+def build_figures(r: dict[str, Any]) -> list[Figure]:
+    f: list[Figure] = []
+    ip, h = r["in_process"], r["http"]
+    for who in ("district", "province"):
+        f.append(
+            Figure(
+                f"{who} inbox /inbox/ p95 (HTTP)",
+                h[f"{who}_inbox"]["p95_ms"],
+                "ms",
+                50,
+                note=f"p50 {h[f'{who}_inbox']['p50_ms']} ms; {ip[f'{who}_inbox']['open_items']} open items",
+            )
+        )
+        f.append(
+            Figure(
+                f"{who} inbox /api/v1/tasks/ p95 (HTTP)",
+                h[f"{who}_api"]["p95_ms"],
+                "ms",
+                50,
+                note=f"p50 {h[f'{who}_api']['p50_ms']} ms",
+            )
+        )
+    counts = {ip[k]["queries"] for k in ("district_inbox", "province_inbox")}
+    f.append(
+        Figure(
+            "inbox page SQL queries",
+            ip["district_inbox"]["queries"],
+            "q",
+            note="constant across personas" if len(counts) == 1 else f"varies: {sorted(counts)}",
+        )
+    )
+    f.append(
+        Figure(
+            "inbox API SQL queries",
+            ip["district_api"]["queries"],
+            "q",
+            note=f"province persona: {ip['province_api']['queries']}",
+        )
+    )
+    for who in ("district", "province"):
+        stock = ip[f"stock_queue_{who}"]
+        f.append(
+            Figure(
+                f"stock queue / our inbox queries ({who})",
+                stock["queries"] / ip[f"{who}_inbox"]["queries"],
+                "×",
+                5,
+                op=">=",
+                note=f"stock {stock['queries']} q, {stock['p50_ms']} ms in-process vs ours "
+                f"{ip[f'{who}_inbox']['queries']} q, {ip[f'{who}_inbox']['p50_ms']} ms",
+            )
+        )
+    f.append(
+        Figure(
+            "province workbench p95 (HTTP)",
+            h["province_workbench"]["p95_ms"],
+            "ms",
+            50,
+            note=f"{ip['province_workbench']['queries']} queries",
+        )
+    )
+    t = r["transitions"]
+    f.append(
+        Figure(
+            "transitions per second (HTTP, 8 clients)",
+            t["per_second"],
+            "/s",
+            150,
+            op=">=",
+            note=f"{t['ok']}/{t['attempted']} ok, p50 {t['p50_ms']} ms, p95 {t['p95_ms']} ms",
+        )
+    )
+    tps = r["pgbench"].get("tps")
+    f.append(Figure("pgbench TPC-B (reference)", tps, "tps"))
+    if tps and t["per_second"]:
+        f.append(Figure("transitions / pgbench TPC-B", 100 * t["per_second"] / tps, "%", 8, op=">="))
+    ru = r["rollups"]
+    f.append(
+        Figure(
+            "national roll-up (one cycle)",
+            ru["national"]["p50_ms"],
+            "ms",
+            200,
+            note=rollup_note(ru["national"]),
+        )
+    )
+    f.append(
+        Figure(
+            "province roll-up (plan_totals)",
+            ru["province"]["p50_ms"],
+            "ms",
+            50,
+            note=rollup_note(ru["province"]),
+        )
+    )
+    s = r["sweep"]
+    if s.get("available"):
+        for run in s["runs"]:
+            f.append(
+                Figure(
+                    f"deadline sweep, {run['due']:,} due",
+                    run.get("seconds"),
+                    "s",
+                    2 * run["due"] / 10_000,
+                    note=f"{s['stored']:,} work items stored, {s['open']:,} open; target pro rata of 2 s per 10,000; "
+                    f"{run.get('outcome')}",
+                )
+            )
+        largest = max(s["runs"], key=lambda run: run["due"])
+        each_ms = 1000 * largest["seconds"] / max(1, largest["due"])
+        if largest["due"] < 10_000 and largest["due"]:
+            f.append(
+                Figure(
+                    "deadline sweep, 10,000 due (extrapolated)",
+                    round(largest["seconds"] * 10_000 / largest["due"], 1),
+                    "s",
+                    2,
+                    note=f"linear from {largest['due']:,} due: {each_ms:.1f} ms each",
+                )
+            )
+    else:
+        f.append(Figure("deadline sweep", None, "s", 2, note="not available"))
+    w = r["websocket"]
+    if w.get("available"):
+        f.append(
+            Figure(
+                f"websocket commit→receipt p95 ({w['connected']} clients)",
+                w["p95_ms"],
+                "ms",
+                500,
+                note=f"p50 {w['p50_ms']} ms, max {w['max_ms']} ms, {w['received']}/{w['expected']} received",
+            )
+        )
+    else:
+        f.append(Figure("websocket fan-out", None, "ms", 500, note="not available"))
+    memory = r.get("memory_mb") or {}
+    f.append(
+        Figure(
+            "peak memory per web worker (VmHWM)",
+            max(memory.values()) if memory else None,
+            "MB",
+            250,
+            note=", ".join(f"pid {k}: {v} MB" for k, v in memory.items()),
+        )
+    )
+    return f
+
+
+if __name__ == "__main__":
+    main()
