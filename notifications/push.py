@@ -53,3 +53,49 @@ def send_to_user(user_id: int, message: dict[str, Any]) -> None:
         async_to_sync(_send)()
     except _FAILURES as exc:
         raise PushFailed(f"{type(exc).__name__}: {exc}") from exc
+
+
+# Channel-layer sends in flight at once: enough to fan out to a province in one go, few enough
+# not to exhaust channels-redis's connection pool.
+FAN_OUT_CONCURRENCY = 50
+
+
+def send_new_notifications(pairs: list[tuple[int, int]]) -> tuple[list[int], PushFailed | None]:
+    """Push many (notification id, recipient id) pairs in one event loop.
+
+    One loop and one set of Redis connections for the whole commit, instead of a fresh loop per
+    recipient (measured at ~4 ms each: 2 s before the 500th officer heard anything). Each
+    officer's notifications still go out in id order. Returns the ids pushed and the first
+    failure (the others stay unpushed for ``push_pending_task``)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return [], PushFailed("no channel layer is configured")
+    by_user: dict[int, list[int]] = {}
+    for notification_id, user_id in sorted(pairs):
+        by_user.setdefault(user_id, []).append(notification_id)
+
+    async def _all() -> list[Any]:
+        gate = asyncio.Semaphore(FAN_OUT_CONCURRENCY)
+
+        async def one_user(user_id: int, ids: list[int]) -> list[Any]:
+            done: list[Any] = []
+            async with gate:
+                for notification_id in ids:
+                    try:
+                        await asyncio.wait_for(
+                            layer.group_send(group_name(user_id), new_notification_message(notification_id)),
+                            timeout=PUSH_TIMEOUT_SECONDS,
+                        )
+                    except _FAILURES as exc:
+                        done.append(PushFailed(f"{type(exc).__name__}: {exc}"))
+                        break  # keep this officer's order: the rest waits for the retry job
+                    done.append(notification_id)
+            return done
+
+        results = await asyncio.gather(*(one_user(uid, ids) for uid, ids in by_user.items()))
+        return [outcome for user_results in results for outcome in user_results]
+
+    outcomes = async_to_sync(_all)()
+    pushed = [o for o in outcomes if isinstance(o, int)]
+    failure = next((o for o in outcomes if isinstance(o, PushFailed)), None)
+    return pushed, failure

@@ -202,16 +202,14 @@ def enqueue_email(notification_id: int) -> bool:
 
 
 def _push_rows(pairs: list[tuple[int, int]]) -> int:
-    """Push (id, recipient) pairs in id order; stop at the first failure (Redis is down)."""
-    pushed: list[int] = []
-    for notification_id, recipient_id in pairs:
-        try:
-            push.send_to_user(recipient_id, push.new_notification_message(notification_id))
-        except push.PushFailed as exc:
-            push_circuit.trip()
-            logger.warning("push of notification %s failed, left for push_pending_task: %s", notification_id, exc)
-            break
-        pushed.append(notification_id)
+    """Push (id, recipient) pairs in one go; a failure (Redis is down) trips the circuit and
+    leaves the unpushed rows for push_pending_task."""
+    pushed, failure = push.send_new_notifications(pairs)
+    if failure is not None:
+        push_circuit.trip()
+        logger.warning(
+            "push of %d notification(s) failed, left for push_pending_task: %s", len(pairs) - len(pushed), failure
+        )
     if pushed:
         Notification.objects.filter(pk__in=pushed, pushed_at__isnull=True).update(pushed_at=timezone.now())
     return len(pushed)
