@@ -347,8 +347,8 @@ class Server:
     def __init__(self, workers: int = 2, *, pool: bool = False) -> None:
         self.port = free_port()
         env = {**os.environ, **bench_environment(redis=True)}
-        if pool:
-            env["DJANGO_SETTINGS_MODULE"] = "bench.settings_pool"
+        # The production configuration: psycopg's pool per worker (config.settings, DB_POOL).
+        env["DB_POOL"] = "true" if pool else "false"
         self.log = tempfile.NamedTemporaryFile("w", prefix="bench-uvicorn-", suffix=".log", delete=False)  # noqa: SIM115
         self.proc = subprocess.Popen(
             [
@@ -719,9 +719,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     mode.add_argument("--full", action="store_const", const="full", dest="scale")
     parser.add_argument("--no-generate", action="store_true", help="measure the existing bench database")
     parser.add_argument(
-        "--db-pool",
-        action="store_true",
-        help="experiment: run the web workers with Django's psycopg pool (needs psycopg-pool importable)",
+        "--no-db-pool",
+        dest="db_pool",
+        action="store_false",
+        help="run the web workers without the connection pool production uses (a new connection per request)",
     )
     args = parser.parse_args(argv)
     scale = SCALES[args.scale or "quick"]
@@ -771,9 +772,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         stock=in_process["stock_queue_district"]["queries"],
     )
     results["rollups"] = rollups(scale, people, progress)
-
-    if args.db_pool:
-        import psycopg_pool  # noqa: F401 — fail here, not in the workers
 
     server = Server(workers=2, pool=args.db_pool)
     results["server"] = {
