@@ -25,6 +25,16 @@ urlpatterns = [
     ),
     path("plans/<int:plan_id>/lines/import/", planning_api.PlanLinesImportView.as_view(), name="api-plan-lines-import"),
     path("plans/<int:plan_id>/indicators/", planning_api.PlanIndicatorsView.as_view(), name="api-plan-indicators"),
+    path(
+        "plans/<int:plan_id>/households/template.xlsx",
+        planning_api.PlanHouseholdsTemplateView.as_view(),
+        name="api-plan-households-template",
+    ),
+    path(
+        "plans/<int:plan_id>/households/import/",
+        planning_api.PlanHouseholdsImportView.as_view(),
+        name="api-plan-households-import",
+    ),
     path("plans/<int:plan_id>/households/", planning_api.PlanHouseholdsView.as_view(), name="api-plan-households"),
     path("plans/<int:plan_id>/totals/", planning_api.PlanTotalsView.as_view(), name="api-plan-totals"),
     path("plans/<int:plan_id>/envelope/", planning_api.PlanEnvelopeView.as_view(), name="api-plan-envelope"),

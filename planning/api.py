@@ -374,3 +374,37 @@ class PlanLinesImportView(PlanMixin, APIView):
             raise ValidationError({"file": "Chọn tệp .xlsx để nhập."})
         lines = imports.import_lines_xlsx(actor=request.user, plan=plan, fileobj=upload)
         return Response([_line_json(line) for line in lines])
+
+
+class PlanHouseholdsTemplateView(PlanMixin, APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, plan_id: int) -> HttpResponse:
+        from planning import imports
+
+        plan = self.plan(request, plan_id)
+        content = imports.households_template_xlsx(plan)
+        response = HttpResponse(content, content_type=PlanExportView.CONTENT_TYPES["xlsx"])
+        response["Content-Disposition"] = f'attachment; filename="danh-sach-ho-{plan.unit.code}.xlsx"'
+        return response
+
+
+class PlanHouseholdsImportView(PlanMixin, APIView):
+    """POST multipart ``file``: replaces the household list, or names the bad Excel rows."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+        },
+        responses=OpenApiTypes.OBJECT,
+    )
+    def post(self, request: Request, plan_id: int) -> Response:
+        from planning import imports
+
+        plan = self.plan(request, plan_id)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": "Chọn tệp .xlsx để nhập."})
+        imports.import_households_xlsx(actor=request.user, plan=plan, fileobj=upload)
+        return Response(services.snapshot_households(plan))

@@ -68,12 +68,23 @@ COLUMNS = (
 )
 
 
+HOUSEHOLD_COLUMNS = (
+    Column("code", "Mã hộ", 14, required=True),
+    Column("head_name", "Chủ hộ", 28, required=True),
+    Column("cause", "Nguyên nhân nghèo", 30),
+    Column("planned_support", "Hỗ trợ dự kiến", 40),
+    Column("responsible_organisation", "Tổ chức, cá nhân giúp đỡ", 30),
+)
+HOUSEHOLDS_SHEET = "Hộ được hỗ trợ"
+
+
 def _normalise(text: object) -> str:
     return " ".join(str(text).split()).casefold() if text is not None else ""
 
 
-# A header cell may hold the Vietnamese label or the key.
-HEADER_NAMES = {_normalise(name): column.key for column in COLUMNS for name in (column.label, column.key)}
+def _header_names(columns: tuple[Column, ...]) -> dict[str, str]:
+    """A header cell may hold the Vietnamese label or the key."""
+    return {_normalise(name): column.key for column in columns for name in (column.label, column.key)}
 
 
 # --- template --------------------------------------------------------------------------------
@@ -108,8 +119,8 @@ def lines_template_xlsx(plan: Plan) -> bytes:
     return buffer.getvalue()
 
 
-def _template_header(sheet: Worksheet) -> None:
-    for index, column in enumerate(COLUMNS, start=1):
+def _template_header(sheet: Worksheet, columns: tuple[Column, ...] = COLUMNS) -> None:
+    for index, column in enumerate(columns, start=1):
         cell = sheet.cell(1, index, column.label)
         cell.font = Font(name=FONT_NAME, bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -195,16 +206,18 @@ def _sheet_rows(data: io.BytesIO) -> list[tuple[Any, ...]]:
         raise _file_error(_("Tệp không phải là bảng tính Excel (.xlsx) hợp lệ.")) from None
 
 
-def _find_header(rows: list[tuple[Any, ...]]) -> tuple[int, dict[int, str]]:
-    """The header's index in ``rows`` and which column index holds which key."""
+def _find_header(rows: list[tuple[Any, ...]], spec: tuple[Column, ...]) -> tuple[int, dict[int, str]]:
+    """The header's index in ``rows`` and which column index holds which key (the header is
+    the row naming the first column of ``spec``)."""
+    names = _header_names(spec)
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        columns = {i: HEADER_NAMES[_normalise(v)] for i, v in enumerate(row) if _normalise(v) in HEADER_NAMES}
-        if "item" in columns.values():
-            missing = [c.label for c in COLUMNS if c.required and c.key not in columns.values()]
+        columns = {i: names[_normalise(v)] for i, v in enumerate(row) if _normalise(v) in names}
+        if spec[0].key in columns.values():
+            missing = [c.label for c in spec if c.required and c.key not in columns.values()]
             if missing:
                 raise _file_error(_("Thiếu cột: %(columns)s.") % {"columns": ", ".join(missing)})
             return index, columns
-    raise _file_error(_("Không tìm thấy dòng tiêu đề (cột “%(label)s”).") % {"label": COLUMNS[0].label})
+    raise _file_error(_("Không tìm thấy dòng tiêu đề (cột “%(label)s”).") % {"label": spec[0].label})
 
 
 def _cell_text(value: Any) -> str:
@@ -216,9 +229,10 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _data_rows(rows: list[tuple[Any, ...]]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(Excel row number, row dict) for every non-blank row below the header."""
-    header_index, columns = _find_header(rows)
+def _data_rows(rows: list[tuple[Any, ...]], spec: tuple[Column, ...] = COLUMNS) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(Excel row number, row dict) for every non-blank row below the header; amounts stay as
+    the cell held them (numbers or text), everything else is text."""
+    header_index, columns = _find_header(rows, spec)
     count = 0
     for index in range(header_index + 1, len(rows)):
         values = rows[index]
@@ -228,7 +242,7 @@ def _data_rows(rows: list[tuple[Any, ...]]) -> Iterator[tuple[int, dict[str, Any
         count += 1
         if count > MAX_ROWS:
             raise _file_error(_("Tệp có quá nhiều dòng (tối đa %(max)s dòng).") % {"max": MAX_ROWS})
-        amounts = {key: row.get(key) for key in AMOUNT_FIELDS}
+        amounts = {key: row[key] for key in AMOUNT_FIELDS if key in row}
         texts = {key: _cell_text(value) for key, value in row.items() if key not in AMOUNT_FIELDS}
         yield index + 1, {**texts, **amounts}
 
@@ -271,3 +285,44 @@ def import_lines_xlsx(*, actor: User, plan: Plan, fileobj: IO[bytes]) -> list[Bu
     services.plan_require_editor(actor, plan)
     rows = parse_lines_xlsx(plan, fileobj)
     return services.plan_lines_replace(actor=actor, plan=plan, rows=rows)
+
+
+# --- households ------------------------------------------------------------------------------
+
+
+def households_template_xlsx(plan: Plan) -> bytes:
+    """An .xlsx of the commune plan's household list to fill in and import back."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = HOUSEHOLDS_SHEET
+    _template_header(sheet, HOUSEHOLD_COLUMNS)
+    for household in plan.households.order_by("position"):
+        sheet.append([getattr(household, column.key) for column in HOUSEHOLD_COLUMNS])
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.number_format = "@"
+            cell.font = Font(name=FONT_NAME)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def parse_households_xlsx(plan: Plan, fileobj: IO[bytes]) -> list[dict[str, Any]]:
+    """The rows of an uploaded household sheet, as rows for ``services.plan_households_replace``
+    (which names bad rows; ``import_households_xlsx`` maps them to Excel row numbers)."""
+    numbered = list(_data_rows(_sheet_rows(_read_bounded(fileobj)), HOUSEHOLD_COLUMNS))
+    return [{**row, "_excel_row": number} for number, row in numbered]
+
+
+@transaction.atomic
+def import_households_xlsx(*, actor: User, plan: Plan, fileobj: IO[bytes]) -> list:
+    """Replace the household list from the sheet; errors name the Excel rows; nothing half-saved."""
+    services.plan_require_editor(actor, plan)
+    rows = parse_households_xlsx(plan, fileobj)
+    numbers = [row.pop("_excel_row") for row in rows]
+    try:
+        return services.plan_households_replace(actor=actor, plan=plan, rows=rows)
+    except StructuredValidationError as exc:
+        raise StructuredValidationError(
+            {"rows": {numbers[index]: errors for index, errors in exc.detail["households"].items()}}
+        ) from None

@@ -232,3 +232,43 @@ def test_the_control_file_does_change_the_lines(phong_tho, drafter):
     assert count == 13
     assert total == Decimal("162763")
     assert BudgetLine.objects.get(plan=phong_tho, item__code="6.1").central_recurrent == Decimal("7")
+
+
+# --- households ----------------------------------------------------------------------------
+
+
+def test_household_list_imports_from_xlsx_and_bad_rows_are_named(demo, login_api):
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    from planning.models import Plan
+
+    commune = Plan.objects.get(unit__structure="three-tier", unit__code="03592", cycle__year=2023)
+    api = login_api("t3-c03592-ubnd-drafter")
+    template = api.get(f"/api/v1/plans/{commune.pk}/households/template.xlsx")
+    assert template.status_code == 200
+
+    def upload(rows):
+        book = Workbook()
+        book.active.append(["Mã hộ", "Chủ hộ", "Nguyên nhân nghèo", "Hỗ trợ dự kiến", "Tổ chức, cá nhân giúp đỡ"])
+        for row in rows:
+            book.active.append(row)
+        buffer = BytesIO()
+        book.save(buffer)
+        buffer.seek(0)
+        buffer.name = "ho.xlsx"
+        return api.post(f"/api/v1/plans/{commune.pk}/households/import/", {"file": buffer}, format="multipart")
+
+    good = upload(
+        [
+            ["SSH-01", "Lò A Sử", "Thiếu đất sản xuất", "Hỗ trợ giống ngô", "Hội Nông dân xã"],
+            ["SSH-02", "Vàng Thị Dế", "Thiếu vốn", "Vay vốn ưu đãi", "NHCSXH"],
+        ]
+    )
+    assert good.status_code == 200, good.json()
+    assert [h["code"] for h in good.json()] == ["SSH-01", "SSH-02"]
+    bad = upload([["SSH-03", "", "", "", ""], ["SSH-03", "Lò Văn Chứ", "", "", ""]])
+    assert bad.status_code == 400
+    assert set(bad.json()["rows"]) == {"2", "3"}  # Excel rows: a missing name, then a duplicate code
+    assert list(commune.households.values_list("code", flat=True)) == ["SSH-01", "SSH-02"]
