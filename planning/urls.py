@@ -9,4 +9,5 @@ urlpatterns = [
     path("", views.plan_list, name="list"),
     path("<int:plan_id>/", views.plan_detail, name="detail"),
     path("<int:plan_id>/edit/", views.plan_edit, name="edit"),
+    path("<int:plan_id>/import/<str:kind>/", views.plan_import, name="import"),
 ]

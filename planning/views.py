@@ -471,3 +471,37 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
             messages.success(request, _("Đã lưu kế hoạch."))
             return redirect("planning:edit", plan_id=plan.pk)
     return _render_editor(request, plan, editor, catalogue)
+
+
+IMPORTERS = {"lines": "import_lines_xlsx", "households": "import_households_xlsx"}
+
+
+@login_required
+@require_http_methods(["POST"])
+def plan_import(request: HttpRequest, plan_id: int, kind: str) -> HttpResponse:
+    """Replace the budget lines or the household list from an uploaded .xlsx; on any error the
+    plan is unchanged and the page names the Excel rows to fix."""
+    from django.http import Http404
+
+    from config.errors import StructuredValidationError
+    from planning import imports
+
+    plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+    if kind not in IMPORTERS:
+        raise Http404
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ValidationError({"file": _("Chọn tệp .xlsx để nhập.")})
+        getattr(imports, IMPORTERS[kind])(actor=request.user, plan=plan, fileobj=upload)
+    except StructuredValidationError as exc:
+        for row, errors in exc.detail["rows"].items():
+            details = "; ".join(f"{field}: {' '.join(messages_)}" for field, messages_ in errors.items())
+            messages.error(request, _("Dòng %(row)s: %(errors)s") % {"row": row, "errors": details})
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except services.PlanLocked as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Đã nhập dữ liệu từ tệp."))
+    return redirect("planning:edit", plan.pk)

@@ -427,3 +427,26 @@ def test_pages_need_no_inline_script_or_style(phong_tho, login, page):
 
 def test_header_form_covers_exactly_the_header_fields():
     assert tuple(PlanHeaderForm.base_fields) == services.HEADER_FIELDS
+
+
+def test_lines_import_from_the_editor_page_names_bad_rows_and_saves_nothing(phong_tho, login):
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(
+        ["Mã dự án", "Nội dung", "NSTW - vốn đầu tư", "NSTW - vốn sự nghiệp", "NSĐP", "Vốn huy động khác"]
+    )
+    book.active.append(["1.1", "Đường", -5, 0, 0, 0])
+    buffer = BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    buffer.name = "lines.xlsx"
+    before = phong_tho.lines.count()
+    response = login(DRAFTER).post(
+        reverse("planning:import", args=[phong_tho.pk, "lines"]), {"file": buffer}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Dòng 2" in response.content.decode()
+    assert phong_tho.lines.count() == before
