@@ -148,10 +148,16 @@ def _create_deduplicated(rows: list[Notification], dedupe_key: str) -> list[Noti
             "recipient_id", flat=True
         )
     )
+    fresh = [row for row in rows if row.recipient_id not in existing]
+    try:
+        # The usual case, no concurrent writer: one INSERT for all of them, in a savepoint.
+        with transaction.atomic():
+            return Notification.objects.bulk_create(fresh)
+    except IntegrityError:
+        for row in fresh:
+            row.pk = None
     created = []
-    for row in rows:
-        if row.recipient_id in existing:
-            continue
+    for row in fresh:  # someone raced us for one of the keys: settle row by row
         try:
             # A savepoint, so losing a race does not break the caller's transaction.
             with transaction.atomic():
