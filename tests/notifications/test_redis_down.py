@@ -102,3 +102,31 @@ def test_push_job_delivers_to_a_connected_socket_once_redis_is_back(officer, set
             await layer.close_pools()
 
     async_to_sync(scenario)()
+
+
+def test_a_plan_transition_succeeds_with_redis_down_and_its_notification_is_pushed_once_back(
+    demo, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The issue's scenario end to end: a commune head submits while Redis is down; the
+    submission commits and the district reviewer's notification waits in the outbox; once the
+    layer answers again the pending job pushes it."""
+    from directory.models import User
+    from planning.models import Plan
+    from workflows import services as workflow_services
+
+    plan = Plan.objects.get(unit__structure="three-tier", unit__code="03592", cycle__year=2023, plan_type="annual")
+    settings.CHANNEL_LAYERS = redis_layers(CLOSED_REDIS_URL, "down")
+    settings.CELERY_BROKER_URL = CLOSED_REDIS_URL
+    with django_capture_on_commit_callbacks(execute=True):
+        result = workflow_services.plan_act(
+            actor=User.objects.get(username="t3-c03592-ubnd-head"), plan_id=plan.pk, action="submit"
+        )
+    assert result["status"] == "submitted"
+    waiting = Notification.objects.filter(recipient__username="t3-d109-labour-head", plan=plan, pushed_at__isnull=True)
+    assert waiting.count() == 1
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}  # Redis is back
+    services.push_circuit.reset()
+    monkeypatch.setattr(services, "PUSH_RETRY_AFTER", timedelta(0))
+    assert tasks.push_pending_task() >= 1
+    assert not waiting.exists()
