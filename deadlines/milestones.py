@@ -187,14 +187,10 @@ def _nearest_present(by_key: dict[str, MilestoneSpec], key: str, present: set[st
 
 
 def route_steps(plan_type: str, tier: str) -> list[str]:
-    """The steps of a plan type's route at a level, without a plan at hand.
-
-    workflows.routes only offers this per plan (``steps_for``); its data is read here, in one
-    place, until it has a public function for it.
-    """
+    """The steps of a plan type's route at a level, without a plan at hand."""
     from workflows import routes
 
-    return list(routes._data()["plan_types"].get(plan_type, {}).get("levels", {}).get(tier, []))
+    return routes.steps_at(plan_type, tier)
 
 
 def find(milestones: list[Milestone], tier: str, step: str) -> Milestone | None:

@@ -28,7 +28,6 @@ from directory.models import (
     Membership,
     ProgrammeSetting,
     Role,
-    Structure,
     Tier,
     User,
 )
@@ -127,18 +126,9 @@ def supervising_agencies(units: Iterable[AdministrativeUnit], period: str) -> di
             result[unit_id] = settings_by_unit[parent.pk]
         else:
             result[unit_id] = next(
-                (agencies[(parent.pk, k)] for k in _standing_kinds(parent) if (parent.pk, k) in agencies), None
+                (agencies[(parent.pk, k)] for k in routes.standing_kinds(parent) if (parent.pk, k) in agencies), None
             )
     return result
-
-
-def _standing_kinds(unit: AdministrativeUnit) -> list[str]:
-    """The fallback order of ``workflows.routes.standing_agency`` (kept in step with it)."""
-    if unit.tier == Tier.COMMUNE:
-        return [AgencyKind.PEOPLE_COMMITTEE]
-    if unit.structure == Structure.TWO_TIER:
-        return [AgencyKind.AGRICULTURE, AgencyKind.LABOUR, AgencyKind.PEOPLE_COMMITTEE]
-    return [AgencyKind.LABOUR, AgencyKind.AGRICULTURE, AgencyKind.PEOPLE_COMMITTEE]
 
 
 def supervising_agency(unit: AdministrativeUnit, period: str) -> Agency | None:

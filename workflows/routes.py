@@ -117,9 +117,14 @@ def direction(plan_type: str) -> str:
     return _data()["plan_types"][plan_type]["direction"]
 
 
+def steps_at(plan_type: str, tier: str) -> list[str]:
+    """The steps a plan type's route has at a level (empty when the level has none)."""
+    return list(_data()["plan_types"].get(plan_type, {}).get("levels", {}).get(tier, []))
+
+
 def steps_for(plan: Plan) -> list[str]:
     """The steps of this plan's level (its unit's tier) for its type."""
-    return list(_data()["plan_types"][plan.plan_type]["levels"][plan.unit.tier])
+    return steps_at(plan.plan_type, plan.unit.tier)
 
 
 def first_step(plan: Plan) -> str:
@@ -143,18 +148,22 @@ def acting_unit(plan: Plan, step: StepSpec) -> AdministrativeUnit:
     return plan.unit
 
 
+def standing_kinds(unit: AdministrativeUnit) -> list[str]:
+    """Without a setting, which agency kinds stand for the programme, in order of preference."""
+    if unit.tier == Tier.COMMUNE:
+        return [AgencyKind.PEOPLE_COMMITTEE]
+    if unit.structure == Structure.TWO_TIER:
+        return [AgencyKind.AGRICULTURE, AgencyKind.LABOUR, AgencyKind.PEOPLE_COMMITTEE]
+    return [AgencyKind.LABOUR, AgencyKind.AGRICULTURE, AgencyKind.PEOPLE_COMMITTEE]
+
+
 def standing_agency(unit: AdministrativeUnit, period: str) -> Agency | None:
     """The programme's standing agency of a unit: the province's setting for the period, else
     the usual department for the tier and structure."""
     setting = ProgrammeSetting.objects.filter(unit=unit, period=period).select_related("standing_agency").first()
     if setting:
         return setting.standing_agency
-    if unit.tier == Tier.COMMUNE:
-        kinds = [AgencyKind.PEOPLE_COMMITTEE]
-    elif unit.structure == Structure.TWO_TIER:
-        kinds = [AgencyKind.AGRICULTURE, AgencyKind.LABOUR, AgencyKind.PEOPLE_COMMITTEE]
-    else:
-        kinds = [AgencyKind.LABOUR, AgencyKind.AGRICULTURE, AgencyKind.PEOPLE_COMMITTEE]
+    kinds = standing_kinds(unit)
     agencies = {a.kind: a for a in Agency.objects.filter(unit=unit, kind__in=kinds)}
     return next((agencies[k] for k in kinds if k in agencies), None)
 

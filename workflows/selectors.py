@@ -145,13 +145,18 @@ def workbench(*, user: User, plan: Plan) -> list[dict[str, Any]]:
 
 
 def _last_round_totals(plan_ids: list[int]) -> dict[int, Any]:
+    """Each plan's total at its last round, read from the snapshot's JSON in the database
+    (one key, not whole snapshots)."""
     from decimal import Decimal
 
     from planning.models import PlanRound
 
     latest: dict[int, Any] = {}
-    for plan_id, snapshot in (
-        PlanRound.objects.filter(plan_id__in=plan_ids).order_by("plan_id", "number").values_list("plan_id", "snapshot")
-    ):
-        latest[plan_id] = Decimal(snapshot.get("totals", {}).get("total", "0"))
+    rows = (
+        PlanRound.objects.filter(plan_id__in=plan_ids)
+        .order_by("plan_id", "number")
+        .values_list("plan_id", "snapshot__totals__total")
+    )
+    for plan_id, total in rows:
+        latest[plan_id] = Decimal(str(total or "0"))
     return latest

@@ -199,12 +199,14 @@ def _authority(user: User, agency: Agency, roles: tuple[str, ...], today: dt.dat
     return (True, delegation.principal) if delegation else (False, None)
 
 
-def _route_options(plan: Plan, user: User, today: dt.date) -> list[Option]:
+def _route_options(plan: Plan, user: User, today: dt.date, only: str | None = None) -> list[Option]:
     options = []
     items = WorkItem.objects.filter(plan=plan, is_open=True).select_related("agency__unit").order_by("id")
     for item in items:
         spec = routes.step_spec(item.step)
         for name, action in spec.actions.items():
+            if only is not None and name != only:
+                continue
             allowed, acting_for = _authority(user, item.agency, action.roles, today)
             options.append(
                 Option(
@@ -280,10 +282,14 @@ def _side_options(plan: Plan, user: User, today: dt.date) -> list[Option]:
     return options
 
 
-def plan_options(*, user: User, plan: Plan) -> list[Option]:
-    """Every action open on the plan now, each marked whether this user may take it."""
+def plan_options(*, user: User, plan: Plan, action: str | None = None) -> list[Option]:
+    """Every action open on the plan now (or only ``action``), each marked whether this user
+    may take it. Acting asks for one action, so the others' role checks are not paid for."""
     today = timezone.localdate()
-    return _route_options(plan, user, today) + _side_options(plan, user, today)
+    options = _route_options(plan, user, today, only=action)
+    if action is None or action in SIDE_ACTIONS:
+        options += [o for o in _side_options(plan, user, today) if action is None or o.action == action]
+    return options
 
 
 def actions_for_user(*, user: User, plan: Plan) -> list[Option]:
@@ -404,7 +410,7 @@ def plan_act(
                 replay = approvals.idempotent_replay(actor=actor, key=idempotency_key, plan_id=plan_id, action=action)
                 if replay is not None:
                     return replay
-            options = [o for o in plan_options(user=actor, plan=plan) if o.action == action]
+            options = plan_options(user=actor, plan=plan, action=action)
             if not options:
                 raise Conflict(
                     _("Không thể “%(action)s” khi kế hoạch đang “%(status)s”.")
