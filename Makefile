@@ -1,18 +1,35 @@
 # Two commands do all the set-up: `make demo` and `make test`. See README.md.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Python 3.12 or 3.13: scripts/find_python.sh picks one (PYTHON=/path/to/python3.12 to choose).
+PYTHON ?=
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 export PORT
 
-.PHONY: demo test install install-dev lint check messages demo-users clean lock prod-smoke bench
+.PHONY: demo test install install-dev lint check messages demo-users clean lock prod-smoke bench FORCE
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+# The venv, made with the interpreter scripts/find_python.sh finds. It is made again when it is
+# missing, broken or was made with a Python older than 3.12 (an existing checkout's 3.11 .venv).
+# pyvenv.cfg is written once per venv: the requirement stamps below are redone after a new one.
+ifneq ($(shell $(BIN)/python -c 'import sys; print(sys.version_info >= (3, 12))' 2>/dev/null),True)
+$(VENV)/pyvenv.cfg: FORCE
+endif
+$(VENV)/pyvenv.cfg:
+	@py=$$(PYTHON='$(PYTHON)' sh scripts/find_python.sh) || exit 1; \
+	if [ -e $(VENV) ]; then echo "$(VENV): missing, broken or older than Python 3.12 ($$($(BIN)/python -V 2>&1 | head -n 1)): making it again"; fi; \
+	rm -rf $(VENV); \
+	echo "$(VENV): $$("$$py" -V) ($$py)"; \
+	"$$py" -m venv $(VENV) || { \
+	  rm -rf $(VENV); \
+	  v=$$("$$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	  echo "$$py -m venv failed: Debian and Ubuntu ship venv separately; install it (sudo apt install python3-venv, or python$$v-venv) and run make again" >&2; \
+	  exit 1; }
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# Stamps: reinstall only when the pinned requirements change.
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
+FORCE:
+
+# Stamps: reinstall only when the pinned requirements change (or the venv is new).
+$(VENV)/.runtime: requirements.txt $(VENV)/pyvenv.cfg
 	$(BIN)/pip install -q -r requirements.txt
 	touch $@
 
@@ -34,12 +51,12 @@ demo-users: install
 
 ## make test: install and run the whole suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set).
 test: install-dev
-	@$(BIN)/python -c "import os; db=os.environ.get('DATABASE_URL',''); print('make test: database =', 'PostgreSQL' if db.startswith(('postgres','pgsql')) else 'SQLite (set DATABASE_URL for PostgreSQL)', '| redis =', os.environ.get('REDIS_URL') or 'none (in-memory layers)')"
+	@$(BIN)/python -c "import os, platform; db=os.environ.get('DATABASE_URL',''); print('make test: python', platform.python_version(), '| database =', 'PostgreSQL' if db.startswith(('postgres','pgsql')) else 'SQLite (set DATABASE_URL for PostgreSQL)', '| redis =', os.environ.get('REDIS_URL') or 'none (in-memory layers)')"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## make prod-smoke: the production configuration, run for real on this machine's PostgreSQL and Redis.
 prod-smoke: install
-	scripts/prod_smoke.sh
+	PYTHON=$(CURDIR)/$(BIN)/python scripts/prod_smoke.sh
 
 ## make bench: national dataset + measurements (quick, 5-7 min); BENCH_SCALE=full make bench for
 ## ~480,000 work items (~15 min). Needs PostgreSQL and Redis; see bench/README.md.
@@ -59,7 +76,7 @@ messages: install-dev
 	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=staticfiles
 	$(BIN)/python manage.py compilemessages -l en --ignore=.venv
 
-lock:
+lock: $(VENV)/pyvenv.cfg
 	$(BIN)/pip install -q -r requirements.in && $(BIN)/pip freeze > requirements.txt
 
 clean:
