@@ -10,6 +10,8 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["action"]
     search_fields = ["plan__unit__name", "actor__username", "request_id"]
     list_select_related = ["plan__unit", "plan__cycle", "actor", "acting_for"]
+    # Not editable fields, so listed to be shown: the time and the chain (manage.py audit_verify).
+    readonly_fields = ["created_at", "prev_hash", "chain_hash"]
 
 
 @admin.register(Resolution)

@@ -4,15 +4,23 @@ and the notifications each decision causes (written in the same transaction: an 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from approvals import chain
 from approvals.models import AuditEvent, IdempotencyRecord, Resolution
 from config.errors import Conflict
 from directory.models import Agency, Membership, User
+from ops.context import current_request_id, is_well_formed
 from planning.models import Plan, PlanStatus
+
+logger = logging.getLogger(__name__)
 
 TRANSITION_TO = {
     PlanStatus.SUBMITTED: "mark_submitted",
@@ -57,7 +65,20 @@ def audit_record(
     data: dict | None = None,
     request_id: str = "",
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    """Append the plan's next audit event, chained to its previous one (``approvals.chain``).
+
+    The caller holds the plan's row lock in its transaction (``plan_act``, ``deadline_extend``):
+    that lock is what orders one plan's events, so the last hash read here is the last one. A
+    caller without it loses a race on the chain's unique link (IntegrityError), never forks it.
+
+    ``request_id`` is the id the request-id middleware validated (``request.request_id``); left
+    empty, the current one (``ops.context``: the request's, or the Celery task's) is used. A
+    value that is not a well-formed id is never stored: the current id replaces it.
+    """
+    if request_id and not is_well_formed(request_id):
+        logger.warning("audit_record got a malformed request id; storing the validated one instead")
+        request_id = ""
+    event = AuditEvent(
         plan=plan,
         actor=actor,
         acting_for=acting_for,
@@ -69,12 +90,21 @@ def audit_record(
         comment=comment,
         round_number=plan.round_number,
         data=_jsonable(data or {}),
-        request_id=request_id,
+        request_id=request_id or current_request_id(),
+        created_at=timezone.now(),
     )
+    event.prev_hash = (
+        AuditEvent.objects.filter(plan_id=plan.pk).order_by("-id").values_list("chain_hash", flat=True).first() or ""
+    )
+    event.chain_hash = chain.digest({name: getattr(event, name) for name in chain.CONTENT_FIELDS}, event.prev_hash)
+    event.save(force_insert=True)
+    return event
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in data.items()}
+    """The data as it reads back from the JSON column, so the hash covers what is stored."""
+    plain = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in data.items()}
+    return json.loads(json.dumps(plain))
 
 
 def resolution_record(*, actor: User, plan: Plan, number: str, date: dt.date) -> Resolution:
@@ -84,6 +114,7 @@ def resolution_record(*, actor: User, plan: Plan, number: str, date: dt.date) ->
 
 
 def idempotent_replay(*, actor: User, key: str, plan_id: int, action: str) -> dict | None:
+    """The first answer to this key, replayed (a record is kept at least IDEMPOTENCY_KEEP_DAYS)."""
     record = IdempotencyRecord.objects.filter(actor=actor, key=key).first()
     if record is None:
         return None
@@ -94,6 +125,29 @@ def idempotent_replay(*, actor: User, key: str, plan_id: int, action: str) -> di
 
 def idempotent_record(*, actor: User, key: str, plan: Plan, action: str, response: dict) -> None:
     IdempotencyRecord.objects.create(actor=actor, key=key, plan=plan, action=action, response=response)
+
+
+PURGE_BATCH = 5000
+
+
+def idempotency_records_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete idempotency records older than ``IDEMPOTENCY_KEEP_DAYS`` (the scheduled job).
+
+    A retry inside the window always finds its record: only records older than the whole window
+    go, in short batches (no long lock on the table). A key reused after its record went is a
+    new action. Returns how many were deleted.
+    """
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.IDEMPOTENCY_KEEP_DAYS)
+    deleted = 0
+    while True:
+        ids = list(
+            IdempotencyRecord.objects.filter(created_at__lt=cutoff)
+            .order_by("id")
+            .values_list("id", flat=True)[:PURGE_BATCH]
+        )
+        if not ids:
+            return deleted
+        deleted += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]
 
 
 SIGNING_ACTIONS = ("submit", "issue_guidance", "report")

@@ -8,7 +8,9 @@ communes) and the real catalogue files:
   Committee, district and province labour departments; province planning, finance and council;
   the ministry), named like the demo accounts (``t3-d109-labour-head``);
 * one annual implementation plan per unit and cycle (2019-2023, periods 2016-2020 and
-  2021-2025) with about 12 budget lines, plus other plan types per ``Scale.extra``;
+  2021-2025) with about 12 budget lines, plus other plan types per ``Scale.extra``; each line's
+  money is one ``LineAmount`` row per funding source of the cycle's period that has money (the
+  sources are the period's ``FundingSource`` rows, never named here);
 * for every plan the rows the workflow engine itself would have written: its viewflow process,
   the chain of viewflow tasks (start, switch, human steps, split/join lanes, end) with their
   ``previous`` links, one ``WorkItem`` per human task, the audit events, frozen rounds and
@@ -32,6 +34,7 @@ import argparse
 import datetime as dt
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import SimpleNamespace
@@ -75,6 +78,15 @@ PROVINCE_STATES = ("appraisal", "council", "approved", "reported", "closed", "re
 REPORT_STATES = {"draft": 60, "submitted": 30, "accepted": 10}
 HISTORY_RETURN_SHARE = 0.15
 
+# Money. Amounts are million VND with three decimal places, as the database returns them.
+ZERO = Decimal("0.000")
+MILLI = Decimal("0.001")
+# FundingSource.Group values: "central" is the group the "central" subtotal sums.
+CENTRAL, LOCAL = "central", "local"
+# Items whose code starts so are infrastructure (project 1 of 2016-2020 and 2021-2025): the only
+# ones that get the first central source's (investment) money.
+INFRASTRUCTURE_PREFIX = "1."
+
 # Action sequences that lead to each state (``accept`` at the appraisal step closes both lanes).
 PATHS: dict[tuple[str, str], list[str]] = {
     ("lower", "draft"): [],
@@ -104,6 +116,53 @@ PATHS: dict[tuple[str, str], list[str]] = {
     ("issue", "draft"): [],
     ("issue", "closed"): ["issue_guidance"],
 }
+
+
+@dataclass(frozen=True)
+class Source:
+    """A funding source of a cycle's period (``planning.FundingSource``), in column order."""
+
+    id: int
+    code: str
+    group: str
+
+
+@dataclass(frozen=True)
+class Line:
+    """A generated budget line: one value per source of the period, in column order."""
+
+    item_id: int
+    code: str
+    content: str
+    values: tuple[Decimal, ...]
+
+
+def money(value: int) -> Decimal:
+    return Decimal(value).quantize(MILLI)
+
+
+def draw_rules(sources: list[Source]) -> list[tuple[int, int, Callable[[int, bool], bool]]]:
+    """For each source of the period: (low, high, applies(line number, infrastructure item)).
+
+    By the source's group and its place in the group: the first central source (investment)
+    only on infrastructure items, the other central sources (recurrent) on every line; local
+    money on every third line, other money on every fifth. Draws are ``low..high`` times the
+    tier's factor; a draw of 0 writes no amount row."""
+    seen: Counter[str] = Counter()
+    rules: list[tuple[int, int, Callable[[int, bool], bool]]] = []
+    for source in sources:
+        first = seen[source.group] == 0
+        seen[source.group] += 1
+        if source.group == CENTRAL:
+            if first:
+                rules.append((200, 5000, lambda n, infrastructure: infrastructure))
+            else:
+                rules.append((20, 1500, lambda n, infrastructure: True))
+        elif source.group == LOCAL:
+            rules.append((0, 100, lambda n, infrastructure: n % 3 == 0))
+        else:
+            rules.append((0, 60, lambda n, infrastructure: n % 5 == 0))
+    return rules
 
 
 @dataclass(frozen=True)
@@ -478,18 +537,35 @@ class Generator:
 
     def load_catalogue(self) -> None:
         from planning import services
-        from planning.models import CatalogueItem
+        from planning.models import CatalogueItem, FundingSource
 
         services.catalogue_load_all()
         self.cycles = {year: services.cycle_ensure(year=year, structure="three-tier") for year in self.scale.years}
         self.items: dict[int, list[tuple[int, str, str]]] = {}
+        # The funding sources of each cycle's period, in column order: what the lines' amounts,
+        # the frozen rounds and the expected totals are keyed by.
+        self.sources: dict[int, list[Source]] = {}
+        self.period_code: dict[int, str] = {}
         for year, cycle in self.cycles.items():
             self.items[year] = list(
                 CatalogueItem.objects.filter(period_id=cycle.period_id, budgetable=True)
                 .order_by("position")
                 .values_list("id", "code", "title_vi")
             )
-        self.progress("catalogue and cycles", cycles=len(self.cycles))
+            self.sources[year] = [
+                Source(*row)
+                for row in FundingSource.objects.filter(period_id=cycle.period_id)
+                .order_by("position")
+                .values_list("id", "code", "group")
+            ]
+            if not self.sources[year]:
+                raise LookupError(f"no funding sources for the period of {year}: catalogue_load_all loads them")
+            self.period_code[year] = cycle.period.code
+        self.progress(
+            "catalogue and cycles",
+            cycles=len(self.cycles),
+            sources=",".join(sorted({str(len(v)) for v in self.sources.values()})),
+        )
 
     def load_plans(self) -> None:
         from django.contrib.contenttypes.models import ContentType
@@ -498,14 +574,16 @@ class Generator:
         from approvals.models import AuditEvent, Resolution
         from bench.bulk import Table
         from directory.models import AdministrativeUnit
-        from planning.models import BudgetLine, Plan, PlanRound
+        from planning.models import BudgetLine, LineAmount, Plan, PlanRound
         from workflows.models import WorkItem
 
         self.ct_plan = ContentType.objects.get_for_model(Plan).pk
         self.ct_unit = ContentType.objects.get_for_model(AdministrativeUnit).pk
         self.t = SimpleNamespace(
             plan=Table(Plan),
-            line=Table(BudgetLine, with_pk=False),
+            # Line ids are handed out here, like plan ids, so that amounts can name their line.
+            line=Table(BudgetLine),
+            amount=Table(LineAmount, with_pk=False),
             process=Table(Process),
             task=Table(Task),
             previous=Table(Task.previous.through, with_pk=False),
@@ -533,8 +611,9 @@ class Generator:
                 by_tier[unit.tier].append(unit)
         ids = {u.id: t.plan.new_id() for tier in by_tier.values() for u in tier}
         self.plan_ids[(year, plan_type)] = ids
+        sources = self.sources[year]
         amounts = self.amounts(year, plan_type, ids) if plan_type == "annual" else {}
-        subtree = self.subtree_totals(amounts, ids)
+        subtree = self.subtree_totals(sources, amounts, ids)
         base = dt.datetime(year - 1, 7, 1, 8, tzinfo=dt.UTC)
         offsets = {"commune": 0, "district": 45, "province": 90}
         counts = Counter()
@@ -548,7 +627,18 @@ class Generator:
                 self.write_plan(year, plan_type, unit, ids, history, amounts.get(ids[unit.id], []), subtree, start)
                 counts[history.status] += 1
         with transaction.atomic():
-            for table in (t.plan, t.line, t.process, t.task, t.previous, t.item, t.audit, t.resolution, t.round):
+            for table in (
+                t.plan,
+                t.line,
+                t.amount,
+                t.process,
+                t.task,
+                t.previous,
+                t.item,
+                t.audit,
+                t.resolution,
+                t.round,
+            ):
                 table.flush()
         self.progress(f"plans {year} {plan_type}", plans=len(ids), **dict(sorted(counts.items())))
 
@@ -606,39 +696,42 @@ class Generator:
                 out[u.id] = ("lower", pick(rng, COMMUNE_STATES) if phase[u.district_id] == "A" else "accepted")
         return out
 
-    def amounts(self, year: int, plan_type: str, ids: dict[int, int]) -> dict[int, list[tuple]]:
-        """Budget lines per plan id: (item id, code, content, investment, recurrent, local, other)."""
+    def amounts(self, year: int, plan_type: str, ids: dict[int, int]) -> dict[int, list[Line]]:
+        """Budget lines per plan id, each with one amount per source of the period (zeros included).
+
+        The draw depends on the source's group and its place in the group (``draw_rules``): the
+        first central source (investment) only on infrastructure items, the other central sources
+        on every line, local money on every third line, other money on every fifth."""
         items = self.items[year]
+        rules = draw_rules(self.sources[year])
         factor = {"commune": 1, "district": 6, "province": 25}
-        out: dict[int, list[tuple]] = {}
+        out: dict[int, list[Line]] = {}
         rng = self.rng
         for unit_id, plan_id in ids.items():
             tier = self.ctx.units[unit_id].tier
+            f = factor[tier]
             lines = []
             for n in range(self.scale.lines_per_plan):
                 item_id, code, title = items[n % len(items)]
-                f = factor[tier]
-                investment = Decimal(rng.randint(200, 5000) * f) if code.startswith("1.") else Decimal(0)
-                lines.append(
-                    (
-                        item_id,
-                        code,
-                        title[:120],
-                        investment,
-                        Decimal(rng.randint(20, 1500) * f),
-                        Decimal(rng.randint(0, 100) * f) if n % 3 == 0 else Decimal(0),
-                        Decimal(rng.randint(0, 60) * f) if n % 5 == 0 else Decimal(0),
-                    )
+                infrastructure = code.startswith(INFRASTRUCTURE_PREFIX)
+                values = tuple(
+                    money(rng.randint(low, high) * f) if applies(n, infrastructure) else ZERO
+                    for low, high, applies in rules
                 )
+                lines.append(Line(item_id, code, title[:120], values))
             out[plan_id] = lines
         return out
 
-    def subtree_totals(self, amounts: dict[int, list[tuple]], ids: dict[int, int]) -> dict[int, dict[str, Decimal]]:
-        """What ``planning.selectors.plan_totals`` returns for each plan (own + everything below)."""
+    def subtree_totals(
+        self, sources: list[Source], amounts: dict[int, list[Line]], ids: dict[int, int]
+    ) -> dict[int, dict[str, Decimal]]:
+        """What ``planning.selectors.plan_totals`` returns for each plan (own + everything below),
+        computed here from the generated amounts, independently of the selectors."""
         if not amounts:
             return {}
+        width = len(sources)
         own = {
-            pid: [sum((line[i] for line in lines), Decimal(0)) for i in range(3, 7)] for pid, lines in amounts.items()
+            pid: [sum((line.values[i] for line in lines), ZERO) for i in range(width)] for pid, lines in amounts.items()
         }
         totals = {pid: list(v) for pid, v in own.items()}
         for tier in ("commune", "district"):
@@ -646,7 +739,7 @@ class Generator:
                 if unit.tier == tier and unit.parent_id in ids:
                     parent = ids[unit.parent_id]
                     totals[parent] = [a + b for a, b in zip(totals[parent], totals[ids[unit.id]], strict=True)]
-        return {pid: totals_dict(v) for pid, v in totals.items()}
+        return {pid: totals_dict(sources, v) for pid, v in totals.items()}
 
     def write_plan(self, year, plan_type, unit, ids, history: History, lines, subtree, start) -> None:
         t, ctx = self.t, self.ctx
@@ -677,17 +770,15 @@ class Generator:
             updated_at=history.events[-1].at if history.events else start,
             **header,
         )
-        for position, (item_id, _code, content, inv, rec, local, other) in enumerate(lines):
-            t.line.add(
-                plan_id=plan_id,
-                position=position,
-                item_id=item_id,
-                content=content,
-                central_investment=inv,
-                central_recurrent=rec,
-                local=local,
-                other=other,
-            )
+        sources = self.sources[year]
+        for position, line in enumerate(lines):
+            line_id = t.line.new_id()
+            t.line.add(id=line_id, plan_id=plan_id, position=position, item_id=line.item_id, content=line.content)
+            for source, value in zip(sources, line.values, strict=True):
+                if value:
+                    t.amount.add(
+                        line_id=line_id, plan_id=plan_id, item_id=line.item_id, source_id=source.id, amount=value
+                    )
         self.write_process(plan_id, history, start)
         for e in history.events:
             t.audit.add(
@@ -714,23 +805,22 @@ class Generator:
                     "objectives": "",
                     "recipients": "",
                 },
+                # planning.services.snapshot_lines: the line shape with the non-zero amounts.
                 "lines": [
                     {
-                        "item": code,
-                        "content": content,
+                        "item": line.code,
+                        "catalogue": self.period_code[year],
+                        "content": line.content,
                         "lead_agency": "",
                         "coordinating_agencies": "",
                         "beneficiaries": "",
-                        "central_investment": str(inv),
-                        "central_recurrent": str(rec),
-                        "local": str(local),
-                        "other": str(other),
+                        "amounts": {s.code: str(v) for s, v in zip(sources, line.values, strict=True) if v},
                     }
-                    for (_i, code, content, inv, rec, local, other) in lines
+                    for line in lines
                 ],
                 "indicators": [],
                 "households": [],
-                "totals": {k: str(v) for k, v in subtree.get(plan_id, ZERO_TOTALS).items()},
+                "totals": {k: str(v) for k, v in (subtree.get(plan_id) or zero_totals(sources)).items()},
             }
             for number, kind, actor, at in history.rounds:
                 t.round.add(
@@ -955,6 +1045,7 @@ class Generator:
             "units": sum(1 for u in self.units if u.tier != "nation"),
             "plans": t.plan.written,
             "budget_lines": t.line.written,
+            "line_amounts": t.amount.written,
             "processes": t.process.written,
             "tasks": t.task.written,
             "work_items": t.item.written,
@@ -971,7 +1062,7 @@ def dataset_counts() -> dict[str, int]:
     from approvals.models import AuditEvent
     from directory.models import AdministrativeUnit, User
     from notifications.models import Notification
-    from planning.models import BudgetLine, Plan
+    from planning.models import BudgetLine, LineAmount, Plan
     from workflows.models import WorkItem
 
     return {
@@ -979,6 +1070,7 @@ def dataset_counts() -> dict[str, int]:
         "users": User.objects.count(),
         "plans": Plan.objects.count(),
         "budget_lines": BudgetLine.objects.count(),
+        "line_amounts": LineAmount.objects.count(),
         "processes": Process.objects.count(),
         "tasks": Task.objects.count(),
         "work_items": WorkItem.objects.count(),
@@ -988,19 +1080,17 @@ def dataset_counts() -> dict[str, int]:
     }
 
 
-ZERO_TOTALS = {k: Decimal(0) for k in ("central_investment", "central_recurrent", "local", "other", "central", "total")}
+def totals_dict(sources: list[Source], values: list[Decimal]) -> dict[str, Decimal]:
+    """The flat totals shape of ``planning.selectors``: one key per source code of the period,
+    "central" (the sources of the central group) and "total"."""
+    out = {s.code: v for s, v in zip(sources, values, strict=True)}
+    out["central"] = sum((v for s, v in zip(sources, values, strict=True) if s.group == CENTRAL), ZERO)
+    out["total"] = sum(values, ZERO)
+    return out
 
 
-def totals_dict(values: list[Decimal]) -> dict[str, Decimal]:
-    inv, rec, local, other = values
-    return {
-        "central_investment": inv,
-        "central_recurrent": rec,
-        "local": local,
-        "other": other,
-        "central": inv + rec,
-        "total": inv + rec + local + other,
-    }
+def zero_totals(sources: list[Source]) -> dict[str, Decimal]:
+    return totals_dict(sources, [ZERO] * len(sources))
 
 
 def pick(rng: random.Random, weights: dict[str, int]) -> str:

@@ -291,10 +291,11 @@ def stock_queue(user, repeats: int) -> dict[str, Any]:
 
 def rollups(scale: Scale, people: Personas, progress: Progress) -> dict[str, Any]:
     from planning import selectors
-    from planning.models import BudgetLine, Plan
+    from planning.models import BudgetLine, LineAmount, Plan
 
     province_plan = people.province_plan
     cycle = province_plan.cycle
+    sources = selectors.plan_sources(province_plan)  # the cycle's period: the same for every plan
 
     def timed(fn: Callable[[], Any]) -> tuple[list[float], Any]:
         times, result = [], None
@@ -305,9 +306,16 @@ def rollups(scale: Scale, people: Personas, progress: Progress) -> dict[str, Any
         return times, result
 
     p_times, p_result = timed(lambda: selectors.plan_totals(province_plan))
-    national_lines = BudgetLine.objects.filter(plan__cycle=cycle, plan__plan_type="annual")
-    n_times, n_result = timed(lambda: selectors.totals(national_lines))
-    sub = selectors.subtree_lines(province_plan)
+    national_plans_qs = Plan.objects.filter(cycle=cycle, plan_type="annual").values("pk")
+    national = LineAmount.objects.filter(plan_id__in=national_plans_qs)
+    n_times, n_result = timed(lambda: selectors.totals(national, sources))
+    sub = BudgetLine.objects.filter(plan_id__in=selectors.subtree_plans(province_plan).values("pk"))
+    # The same plans written out in SQL: the province plan and every plan below it.
+    province_plans = (
+        "(p.id = %s OR (p.province_id = %s AND p.cycle_id = %s AND p.plan_type = %s))",
+        [province_plan.pk, province_plan.unit_id, cycle.pk, province_plan.plan_type],
+    )
+    national_plans = ("p.cycle_id = %s AND p.plan_type = 'annual'", [cycle.pk])
     out = {
         "province": {
             "unit": province_plan.unit.name,
@@ -317,6 +325,7 @@ def rollups(scale: Scale, people: Personas, progress: Progress) -> dict[str, Any
             "plans": sub.values("plan_id").distinct().count(),
             "lines": sub.count(),
             "total": str(p_result["total"]),
+            "reference": sql_reference(sources, p_result, *province_plans),
         },
         "national": {
             "cycle": cycle.year,
@@ -324,12 +333,50 @@ def rollups(scale: Scale, people: Personas, progress: Progress) -> dict[str, Any
             "p50_ms": ms(percentile(n_times, 50)),
             "max_ms": ms(max(n_times)),
             "plans": Plan.objects.filter(cycle=cycle, plan_type="annual").count(),
-            "lines": national_lines.count(),
+            "lines": BudgetLine.objects.filter(plan_id__in=national_plans_qs).count(),
             "total": str(n_result["total"]),
+            "reference": sql_reference(sources, n_result, *national_plans),
         },
     }
-    progress("roll-ups", province_ms=out["province"]["p50_ms"], national_ms=out["national"]["p50_ms"])
+    progress(
+        "roll-ups",
+        province_ms=out["province"]["p50_ms"],
+        national_ms=out["national"]["p50_ms"],
+        province_sql_sum="matches" if out["province"]["reference"]["matches"] else "DIFFERS",
+        national_sql_sum="matches" if out["national"]["reference"]["matches"] else "DIFFERS",
+    )
     return out
+
+
+def sql_reference(sources: list[Any], result: dict[str, Any], where: str, params: list[Any]) -> dict[str, Any]:
+    """The roll-up checked against an independent sum: plain SQL over the line amounts joined to
+    their lines and plans (not the selectors' queryset), per source row, then the central
+    subtotal and the total."""
+    from django.db import connection
+
+    from planning.models import FundingSource
+
+    # ``where`` is one of the two fixed fragments of ``rollups``; values go as parameters.
+    sql = (
+        "SELECT a.source_id, SUM(a.amount) FROM planning_lineamount a "  # noqa: S608
+        "JOIN planning_budgetline l ON l.id = a.line_id "
+        "JOIN planning_plan p ON p.id = l.plan_id "
+        f"WHERE {where} GROUP BY a.source_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        sums = dict(cursor.fetchall())
+    expected = {s.code: sums.pop(s.pk, 0) for s in sources}
+    expected["central"] = sum(expected[s.code] for s in sources if s.group == FundingSource.Group.CENTRAL)
+    expected["total"] = sum(expected[s.code] for s in sources)
+    differs = {
+        code: {"roll-up": str(result[code]), "sql": str(value)}
+        for code, value in expected.items()
+        if result[code] != value
+    }
+    # Money on a source outside the period's list (another period's) would escape the roll-up.
+    differs.update({f"source {pk}": {"roll-up": None, "sql": str(value)} for pk, value in sums.items()})
+    return {"matches": not differs, "sql_total": str(expected["total"]), "differs": differs}
 
 
 # --- the live server ----------------------------------------------------------------------
@@ -819,7 +866,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 def rollup_note(r: dict[str, Any]) -> str:
-    return f"{r['plans']:,} plans, {r['lines']:,} lines; first (cold) run {r['cold_ms']} ms"
+    reference = r.get("reference") or {}
+    check = (
+        "sums match an independent SQL SUM"
+        if reference.get("matches")
+        else f"SUMS DIFFER from the SQL SUM: {reference.get('differs')}"
+    )
+    return f"{r['plans']:,} plans, {r['lines']:,} lines; first (cold) run {r['cold_ms']} ms; {check}"
 
 
 def build_figures(r: dict[str, Any]) -> list[Figure]:

@@ -40,6 +40,11 @@ urlpatterns = [
     path("plans/<int:plan_id>/envelope/", planning_api.PlanEnvelopeView.as_view(), name="api-plan-envelope"),
     path("plans/<int:plan_id>/rounds/", planning_api.PlanRoundsView.as_view(), name="api-plan-rounds"),
     path("plans/<int:plan_id>/diff/", planning_api.PlanDiffView.as_view(), name="api-plan-diff"),
+    path(
+        "plans/<int:plan_id>/report-by-content.xlsx",
+        planning_api.PlanComponentReportView.as_view(),
+        name="api-plan-component-report",
+    ),
     path("plans/<int:plan_id>/export.<str:fmt>", planning_api.PlanExportView.as_view(), name="api-plan-export"),
     path("plans/<int:plan_id>/actions/", workflows_api.PlanActionsView.as_view(), name="api-plan-actions"),
     path("plans/<int:plan_id>/actions/<str:action>/", workflows_api.PlanActionView.as_view(), name="api-plan-action"),

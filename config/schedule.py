@@ -31,6 +31,8 @@ def jobs() -> list[Job]:
         Job("notifications-push-pending", "notifications.tasks.push_pending_task", interval),
         Job("notifications-email-pending", "notifications.tasks.deliver_pending_email_task", interval),
         Job("notifications-digests", "notifications.tasks.send_digests_task", interval),
+        # Records older than IDEMPOTENCY_KEEP_DAYS; hourly is plenty (the window is days).
+        Job("idempotency-purge", "approvals.tasks.purge_idempotency_records_task", max(interval, 3600)),
     ]
 
 

@@ -17,7 +17,7 @@ channels-redis and a Celery broker. ``deploy/env.example`` lists every variable.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import environ
@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Under /api/, every error answer is JSON {"detail", "code"} (404, 413, 503, any 500, …).
+    "config.middleware.APIErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.VietnameseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -329,13 +331,32 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "COERCE_DECIMAL_TO_STRING": True,
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    # JSON bounded in size (DATA_UPLOAD_MAX_MEMORY_SIZE) and nesting (API_JSON_MAX_DEPTH).
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
+# Largest request body outside file uploads (Django's default, 2.5 MB); over it the API answers 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+# A JSON body nested deeper than this is refused with 400 (the API's deepest body is 3 levels).
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
+# How long a retried action with the same idempotency key gets the first answer again; older
+# records are deleted by the hourly "idempotency-purge" job.
+IDEMPOTENCY_KEEP_DAYS = env.int("IDEMPOTENCY_KEEP_DAYS", default=7)
 SPECTACULAR_SETTINGS = {
     "TITLE": "CTMTQG giảm nghèo bền vững — API",
     "DESCRIPTION": "Planning and approval workflow of the National Target Program for Sustainable Poverty Reduction.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # One name per choice set used by several serializers.
+    "ENUM_NAME_OVERRIDES": {
+        "PlanTypeEnum": "planning.models.PlanType",
+        "UnitStructureEnum": "directory.models.Structure",
+        "CycleStructureEnum": "planning.models.CYCLE_STRUCTURES",
+    },
     # Swagger UI from local static files (no CDN; the CSP allows only 'self').
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -343,6 +364,16 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Deadlines (meaning and defaults: deadlines/conf.py) ------------------------------------
+
+# Catalogues of an ended period that a later plan may still carry, as continuing tasks, and
+# until when: "2021-2025:2026-12-31" lets 2026 plans keep 2021-2025 lines (Resolution
+# 257/2025/QH15: the old programmes' tasks may run and be disbursed until 31/12/2026).
+PLANNING_CONTINUING_CATALOGUES = {
+    period: date.fromisoformat(until)
+    for period, _sep, until in (
+        entry.partition(":") for entry in env.list("PLANNING_CONTINUING_CATALOGUES", default=["2021-2025:2026-12-31"])
+    )
+}
 
 DEADLINES_WEEKEND_DAYS = tuple(env.list("DEADLINES_WEEKEND_DAYS", cast=int, default=[5, 6]))
 DEADLINES_BEFORE_IS_STRICT = env.bool("DEADLINES_BEFORE_IS_STRICT", default=True)

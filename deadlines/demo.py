@@ -9,9 +9,9 @@ before 30/8) fall in 2026 on Friday 14/8 and, 29/8 being a Saturday, Friday 28/8
 and within a minute the scheduler's sweep sends the communes "today is the deadline" and, the
 province's guidance being two weeks late, an overdue reminder and an escalation to the ministry.
 
-The 2026 cycle needs programme period 2026-2030, which has no catalogue file yet: the period row
-is created here with an empty catalogue (household-review plans have no budget lines).
-``load()`` is idempotent; demo/loader.py calls it after the workflows demo.
+The 2026 cycle belongs to programme period 2026-2030, whose catalogue ``planning/data/`` loads
+first (``planning.demo``). ``load()`` is idempotent; demo/loader.py calls it after the workflows
+demo.
 """
 
 from __future__ import annotations
@@ -42,15 +42,8 @@ def load() -> list[Plan]:
     """Create (once) the period, the 2026 two-tier cycle and its household-review plans, each
     with its route started. Returns the plans."""
     ensure_demo_allowed()
-    ProgrammePeriod.objects.get_or_create(
-        code=PERIOD,
-        defaults={
-            "title_vi": "Chương trình mục tiêu quốc gia giai đoạn 2026-2030",
-            "title_en": "National target programme 2026-2030",
-            "first_year": 2026,
-            "last_year": 2030,
-        },
-    )
+    if not ProgrammePeriod.objects.filter(code=PERIOD).exists():
+        planning.catalogue_load_all()
     cycle = planning.cycle_ensure(year=YEAR, structure=Structure.TWO_TIER)
     two = AdministrativeUnit.objects.filter(structure=Structure.TWO_TIER)
     province = two.get(code=PROVINCE, tier=Tier.PROVINCE)

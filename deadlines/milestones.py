@@ -38,6 +38,16 @@ class Fixed:
     day: int
     rule: str = "before"
     year_offset: int = 0
+    # {first cycle year: offset} for cycles of that year and later, e.g. {"2026": -1}: from the
+    # 2026-2030 period the council approves year Y's plan before 10/12 of Y-1 (the budget law).
+    year_offsets: tuple[tuple[int, int], ...] = ()
+
+    def offset_for(self, year: int) -> int:
+        offset = self.year_offset
+        for first_year, value in self.year_offsets:
+            if year >= first_year:
+                offset = value
+        return offset
 
 
 @dataclass(frozen=True)
@@ -101,7 +111,7 @@ def specs(plan_type: str) -> tuple[MilestoneSpec, ...]:
                 step=row["step"],
                 title_vi=row["title_vi"],
                 title_en=row.get("title_en", ""),
-                fixed=Fixed(**fixed) if fixed else None,
+                fixed=_fixed(fixed) if fixed else None,
                 before=row.get("before", ""),
                 after=row.get("after", ""),
                 working_days=int(row.get("working_days", 0)),
@@ -109,6 +119,11 @@ def specs(plan_type: str) -> tuple[MilestoneSpec, ...]:
         )
     _validate(plan_type, result)
     return tuple(result)
+
+
+def _fixed(raw: dict[str, Any]) -> Fixed:
+    offsets = tuple(sorted((int(year), int(offset)) for year, offset in raw.get("year_offsets", {}).items()))
+    return Fixed(**{key: value for key, value in raw.items() if key != "year_offsets"}, year_offsets=offsets)
 
 
 def _validate(plan_type: str, rows: list[MilestoneSpec]) -> None:
@@ -161,7 +176,7 @@ def compute(
             written, rule = override
             result = Milestone(row, calendar.last_day(written, rule=rule), "province", written, rule)
         elif row.fixed:
-            written = dt.date(year + row.fixed.year_offset, row.fixed.month, row.fixed.day)
+            written = dt.date(year + row.fixed.offset_for(year), row.fixed.month, row.fixed.day)
             result = Milestone(row, calendar.last_day(written, rule=row.fixed.rule), "default", written, row.fixed.rule)
         else:
             direction = -1 if row.before else 1

@@ -92,7 +92,16 @@ def bootstrap(_args: argparse.Namespace) -> None:
         user.save()
         directory.membership_add(user=user, agency=Agency.objects.get(unit=unit, kind=kind), role=role)
         officers[key] = {"username": username, "password": password, "email": user.email}
-    json.dump({"cycle": cycle.pk, "province": province.code, "commune": commune.code, "officers": officers}, sys.stdout)
+    json.dump(
+        {
+            "cycle": cycle.pk,
+            "period": cycle.period.code,
+            "province": province.code,
+            "commune": commune.code,
+            "officers": officers,
+        },
+        sys.stdout,
+    )
 
 
 # --- SMTP sink ---------------------------------------------------------------------------------
@@ -405,11 +414,32 @@ def _scenario(
             201,
             json_body={"cycle": cycle, "unit": data["commune"], "type": "annual"},
         ).json()
-        web1.api(
+        # The period's catalogue: its funding sources (data, not columns), items and criteria.
+        period = data["period"]
+        catalogue = web1.api("GET", f"/api/v1/catalogue/?period={period}", tokens["commune_drafter"]).json()
+        check(
+            isinstance(catalogue, dict) and {"sources", "items", "criteria"} <= set(catalogue),
+            f"catalogue of {period}: {str(catalogue)[:300]}",
+        )
+        sources = [source["code"] for source in catalogue["sources"]]
+        item, source = "2", "central_recurrent"  # project 2 (livelihoods), central recurrent funds
+        check(source in sources, f"catalogue {period} has no source {source!r}: {sources}")
+        check(
+            any(i["code"] == item and i["budgetable"] for i in catalogue["items"]),
+            f"catalogue {period} has no budgetable item {item!r}",
+        )
+        lines = web1.api(
             "PUT",
             f"/api/v1/plans/{commune_plan['id']}/lines/",
             tokens["commune_drafter"],
-            json_body=[{"item": "2", "content": "Mô hình nuôi dê (smoke)", "central_recurrent": "450"}],
+            json_body=[{"item": item, "content": "Mô hình nuôi dê (smoke)", "amounts": {source: "450"}}],
+        ).json()
+        check(len(lines) == 1, f"lines after PUT: {lines}")
+        (line,) = lines
+        expected = {code: "450.000" if code == source else "0.000" for code in sources}
+        check(
+            (line["item"], line["catalogue"], line["amounts"], line["total"]) == (item, period, expected, "450.000"),
+            f"line after PUT: {line}",
         )
 
     submit_id = f"smoke-submit-{uuid.uuid4().hex[:12]}"

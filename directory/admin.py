@@ -1,7 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from directory.models import AdministrativeUnit, Agency, Delegation, Membership, ProgrammeSetting, ProjectLead, User
+from directory.models import (
+    AdministrativeUnit,
+    Agency,
+    Delegation,
+    Membership,
+    ProgrammeSetting,
+    ProjectLead,
+    UnitSuccession,
+    User,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -25,6 +34,25 @@ class AdministrativeUnitAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     raw_id_fields = ["parent", "province", "district"]
     list_select_related = ["parent"]
+
+
+@admin.register(UnitSuccession)
+class UnitSuccessionAdmin(admin.ModelAdmin):
+    """Read only: the table is rebuilt from the official conversion by ``load_units``."""
+
+    list_display = ["old", "new", "partly_merged"]
+    list_filter = ["partly_merged", "old__tier"]
+    search_fields = ["old__code", "old__name", "new__code", "new__name"]
+    list_select_related = ["old", "new"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Agency)

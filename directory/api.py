@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -24,6 +24,43 @@ class UnitSerializer(serializers.ModelSerializer):
 
     def get_parent(self, unit: AdministrativeUnit) -> str | None:
         return unit.parent.code if unit.parent_id else None
+
+
+# ``structure`` is a plain string in the two serializers below, not the enum ``Unit`` documents:
+# drf-spectacular names a choice set after the one component using it, and a second and third
+# component with the same set (next to Cycle's smaller one) would leave it a hashed name.
+STRUCTURE_HELP = "three-tier, two-tier or national (the values of Unit.structure)"
+
+
+class LinkedUnitSerializer(serializers.ModelSerializer):
+    """A unit on the other side of the 2025 conversion."""
+
+    structure = serializers.CharField(help_text=STRUCTURE_HELP)
+    partly_merged = serializers.BooleanField(help_text="The old unit was split: only part of it went into the new one.")
+
+    class Meta:
+        model = AdministrativeUnit
+        fields = ["code", "name", "structure", "partly_merged"]
+
+
+class UnitDetailSerializer(UnitSerializer):
+    """A unit with both sides of the 1 July 2025 conversion: a three-tier commune or province
+    has ``successors`` (the two-tier unit(s) it went into), a two-tier one ``predecessors``."""
+
+    structure = serializers.CharField(help_text=STRUCTURE_HELP)
+    successors = serializers.SerializerMethodField()
+    predecessors = serializers.SerializerMethodField()
+
+    class Meta(UnitSerializer.Meta):
+        fields = [*UnitSerializer.Meta.fields, "successors", "predecessors"]
+
+    @extend_schema_field(LinkedUnitSerializer(many=True))
+    def get_successors(self, unit: AdministrativeUnit) -> list[dict]:
+        return LinkedUnitSerializer(selectors.unit_successors(unit), many=True).data
+
+    @extend_schema_field(LinkedUnitSerializer(many=True))
+    def get_predecessors(self, unit: AdministrativeUnit) -> list[dict]:
+        return LinkedUnitSerializer(selectors.unit_predecessors(unit), many=True).data
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -109,7 +146,10 @@ class UnitListView(generics.ListAPIView):
 
 @extend_schema(parameters=[OpenApiParameter("structure", str, enum=Structure.values)])
 class UnitDetailView(generics.RetrieveAPIView):
-    serializer_class = UnitSerializer
+    """One unit by code (the current structure first unless ``structure`` says otherwise),
+    with its conversion links: ``successors`` / ``predecessors``."""
+
+    serializer_class = UnitDetailSerializer
 
     def get_object(self) -> AdministrativeUnit:
         structure = self.request.query_params.get("structure")

@@ -2,7 +2,9 @@
 
 * three-tier Lai Châu (province 12), the setting of the 2023 cycle, with Phong Thổ district
   (109, seed 002) and its 17 communes — every commune has a drafter and a head;
-* two-tier Lai Châu (province 12 again, now without districts) with its communes;
+* two-tier Lai Châu (province 12 again, now without districts) with its communes, linked to
+  the three-tier ones by the 1 July 2025 conversion; the first communes get officers, always
+  including Sin Suối Hồ's successor (03592 → 03394, so its officers find the 2023 history);
 * the ministry.
 
 Loading twice changes nothing. Accounts exist only in demo mode, all with one password.
@@ -18,7 +20,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
-from directory import services, unitdata
+from directory import selectors, services, unitdata
 from directory.models import (
     AdministrativeUnit,
     Agency,
@@ -35,6 +37,7 @@ DEMO_PASSWORD = "demo-Giamngheo-2026"  # noqa: S105 — demo mode only, refused 
 PROVINCE = "12"  # Lai Châu
 DISTRICT = "109"  # Phong Thổ, seed 002
 TWO_TIER_DEMO_COMMUNES = 6  # the first communes of two-tier Lai Châu that get officers
+SIN_SUOI_HO = "03592"  # three-tier commune of Phong Thổ whose successor is always staffed
 
 _KIND_SLUG = {
     AgencyKind.PEOPLE_COMMITTEE: "ubnd",
@@ -111,6 +114,7 @@ def load() -> list[DemoAccount]:
     ensure_demo_allowed()
     services.units_load(structure=Structure.THREE_TIER, records=unitdata.three_tier_records(PROVINCE))
     services.units_load(structure=Structure.TWO_TIER, records=unitdata.two_tier_records(PROVINCE))
+    services.unit_successions_load()
     nation = services.nation_ensure()
 
     three = AdministrativeUnit.objects.filter(structure=Structure.THREE_TIER)
@@ -120,8 +124,12 @@ def load() -> list[DemoAccount]:
     two = AdministrativeUnit.objects.filter(structure=Structure.TWO_TIER)
     t2_province = two.get(code=PROVINCE)
     t2_communes = list(two.filter(province=t2_province, tier=Tier.COMMUNE).order_by("code"))
+    t2_staffed = t2_communes[:TWO_TIER_DEMO_COMMUNES]
+    for successor in selectors.unit_successors(three.get(code=SIN_SUOI_HO)):
+        if successor not in t2_staffed:
+            t2_staffed.append(successor)
 
-    staffed = [nation, t3_province, t3_district, *t3_communes, t2_province, *t2_communes[:TWO_TIER_DEMO_COMMUNES]]
+    staffed = [nation, t3_province, t3_district, *t3_communes, t2_province, *t2_staffed]
     # Every unit of the demo provinces gets its agencies (so any commune can be staffed later).
     services.agencies_ensure_standard(
         units=[nation, *three.filter(province=t3_province), t3_province, *two.filter(province=t2_province), t2_province]

@@ -2,7 +2,8 @@
 
 Units of the three-tier structure (to 30 June 2025) and of the two-tier one (from 1 July 2025)
 live side by side; a unit's ``structure`` and validity dates say which world it belongs to.
-Both structures hang under one nation unit, where the ministry sits.
+Both structures hang under one nation unit, where the ministry sits; ``UnitSuccession`` links
+each old commune (and province) to the new one(s) it went into.
 """
 
 from __future__ import annotations
@@ -81,6 +82,56 @@ class AdministrativeUnit(models.Model):
         if self.tier == Tier.DISTRICT:
             return Q(**{f"{prefix}pk": self.pk}) | Q(**{f"{prefix}district_id": self.pk})
         return Q(**{f"{prefix}pk": self.pk})
+
+
+class UnitSuccession(models.Model):
+    """A three-tier unit and a two-tier unit that took over all or part of its territory on
+    1 July 2025 (Resolution 202/2025/QH15 and the provinces' commune resolutions).
+
+    Communes link to communes and provinces to provinces; districts have no successor (the
+    tier was abolished). An old commune split between several new ones has one row per new
+    commune, each ``partly_merged``; a new commune has one row per old commune it joined.
+    Derived data: ``directory.services.unit_successions_load`` rebuilds it from the official
+    conversion table, and nothing else writes it.
+    """
+
+    # db_index=False on both keys: the unique constraint's index (old, new) serves
+    # unit_successors(), the explicit index (new, old) serves unit_predecessors() and the
+    # history scope of plans (planning.selectors.plan_scope_q).
+    old = models.ForeignKey(
+        AdministrativeUnit,
+        on_delete=models.CASCADE,
+        db_index=False,
+        related_name="successor_links",
+        limit_choices_to={"structure": Structure.THREE_TIER},
+        verbose_name=_("đơn vị cũ (ba cấp)"),
+    )
+    new = models.ForeignKey(
+        AdministrativeUnit,
+        on_delete=models.CASCADE,
+        db_index=False,
+        related_name="predecessor_links",
+        limit_choices_to={"structure": Structure.TWO_TIER},
+        verbose_name=_("đơn vị mới (hai cấp)"),
+    )
+    partly_merged = models.BooleanField(
+        _("sáp nhập một phần"),
+        default=False,
+        help_text=_("Đơn vị cũ được chia: chỉ một phần nhập vào đơn vị mới này."),
+    )
+
+    class Meta:
+        verbose_name = _("chuyển đổi đơn vị hành chính")
+        verbose_name_plural = _("chuyển đổi đơn vị hành chính")
+        ordering = ["old", "new"]
+        constraints = [models.UniqueConstraint(fields=["old", "new"], name="unit_succession_unique")]
+        indexes = [
+            # unit_predecessors(new) and plan_scope_q's "plans of the units this one succeeded".
+            models.Index(fields=["new", "old"], name="unit_succession_new_old"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_id} → {self.new_id}{' (một phần)' if self.partly_merged else ''}"
 
 
 class User(AbstractUser):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
-from directory.models import AdministrativeUnit, Agency, Delegation, Membership, Structure, Tier, User
+from directory import unitdata
+from directory.models import AdministrativeUnit, Agency, Delegation, Membership, Structure, Tier, UnitSuccession, User
 
 
 def units_operated_by(user: User) -> QuerySet[AdministrativeUnit]:
@@ -92,3 +95,94 @@ def is_above(upper: AdministrativeUnit, lower: AdministrativeUnit) -> bool:
     if upper.tier == Tier.NATION:
         return True
     return upper.pk in {lower.pk, lower.province_id, lower.district_id}
+
+
+# --- the 2025 conversion ---------------------------------------------------------------------
+
+
+def unit_successors(unit: AdministrativeUnit) -> QuerySet[AdministrativeUnit]:
+    """The two-tier unit(s) a three-tier unit went into, each annotated ``partly_merged``
+    (the old unit was split). Empty for a district, a two-tier unit or the nation."""
+    return (
+        AdministrativeUnit.objects.filter(predecessor_links__old=unit)
+        .annotate(partly_merged=F("predecessor_links__partly_merged"))
+        .select_related("parent")
+        .order_by("code")
+    )
+
+
+def unit_predecessors(unit: AdministrativeUnit) -> QuerySet[AdministrativeUnit]:
+    """The three-tier unit(s) a two-tier unit came from, each annotated ``partly_merged``
+    (only part of that old unit came here). Empty for a three-tier unit or the nation."""
+    return (
+        AdministrativeUnit.objects.filter(successor_links__new=unit)
+        .annotate(partly_merged=F("successor_links__partly_merged"))
+        .select_related("parent")
+        .order_by("code")
+    )
+
+
+def predecessor_ids(units: Iterable[AdministrativeUnit]) -> QuerySet[UnitSuccession] | None:
+    """The ids (``old_id``) of the three-tier units the given two-tier units succeeded, as a
+    lazy subquery (no query of its own: it runs inside the caller's), or ``None`` when none
+    of the units is a two-tier one. For history scopes such as ``plan_scope_q``."""
+    two_tier = [u.pk for u in units if u.structure == Structure.TWO_TIER]
+    if not two_tier:
+        return None
+    return UnitSuccession.objects.filter(new_id__in=two_tier).values("old_id")
+
+
+# --- superseded two-tier codes ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RekeyPlan:
+    """What moving an installation's two-tier units to the official codes would change.
+
+    ``moves``: units on a superseded code, with the official code of the same commune.
+    ``renames``: units whose name or division type differs from the official record of their
+    (official) code: spelling (``Thuỷ`` → ``Thủy``), province names gaining “Tỉnh”, three
+    provinces becoming centrally-run cities. ``unknown``: two-tier units in neither list
+    (added by hand?), left alone.
+    """
+
+    release: str
+    moves: list[tuple[AdministrativeUnit, str]] = field(default_factory=list)
+    renames: list[tuple[AdministrativeUnit, unitdata.UnitRecord]] = field(default_factory=list)
+    unknown: list[AdministrativeUnit] = field(default_factory=list)
+
+
+def two_tier_rekey_plan(*, release: str) -> RekeyPlan:
+    """Compare the stored two-tier units with ``release``'s list and the official one.
+
+    A commune is on a superseded code when its code, province and name (up to spelling,
+    ``unitdata.name_key``) are those of ``release``'s commune of that code *and* that commune's
+    official code differs. Matching the name as well as the code is what makes re-keying
+    idempotent: codes form chains and cycles (01537 → 01561 → 01558 → 01537), so after a
+    re-key a code of the old list names another commune, whose name does not match. Province
+    codes are the same in every release. One query.
+    """
+    old = {r.code: r for r in unitdata.two_tier_records(codes=release)}
+    official = {r.code: r for r in unitdata.two_tier_records()}
+    remap = unitdata.rekey_map(release)
+    units = list(AdministrativeUnit.objects.filter(structure=Structure.TWO_TIER).order_by("code"))
+    province_codes = {u.pk: u.code for u in units if u.tier == Tier.PROVINCE}
+    plan = RekeyPlan(release=release)
+    for unit in units:
+        if unit.tier == Tier.PROVINCE:
+            target = official.get(unit.code)
+        else:
+            target = None
+            province, key = province_codes.get(unit.parent_id), unitdata.name_key(unit.name)
+            before, now = old.get(unit.code), official.get(unit.code)
+            on_old = before is not None and before.parent_code == province and unitdata.name_key(before.name) == key
+            if on_old and remap.get(unit.code, unit.code) != unit.code:
+                target = official[remap[unit.code]]
+                plan.moves.append((unit, target.code))
+            elif now is not None and now.parent_code == province and unitdata.name_key(now.name) == key:
+                target = now  # official already (or a code both lists share, maybe spelled the old way)
+        if target is None:
+            plan.unknown.append(unit)
+        elif (unit.name, unit.division_type) != (target.name, target.division_type):
+            plan.renames.append((unit, target))
+    return plan

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from guardian.models import GroupObjectPermission
 
+from directory import selectors, unitdata
 from directory.models import (
     AdministrativeUnit,
     Agency,
@@ -22,6 +23,7 @@ from directory.models import (
     Role,
     Structure,
     Tier,
+    UnitSuccession,
     User,
 )
 from directory.unitdata import UnitRecord
@@ -70,8 +72,12 @@ STANDARD_AGENCIES: dict[tuple[str, str], list[tuple[str, str, str]]] = {
         (AgencyKind.PEOPLE_COMMITTEE, "Ủy ban nhân dân {unit}", "UBND"),
         (AgencyKind.PEOPLE_COUNCIL, "Hội đồng nhân dân {unit}", "HĐND"),
     ],
+    # The programme's owner since 2025 (it aggregates the merged 2026-2035 programme and owns
+    # Component 1), and the owner of Component 2 (ethnic-minority and mountainous areas). Reports
+    # are received by the MINISTRY agency; the other reads the provincial plans.
     (Structure.NATIONAL, Tier.NATION): [
         (AgencyKind.MINISTRY, "Bộ Nông nghiệp và Môi trường", "Bộ NN&MT"),
+        (AgencyKind.ETHNIC, "Bộ Dân tộc và Tôn giáo", "Bộ DT&TG"),
     ],
 }
 
@@ -165,6 +171,199 @@ def _counts(structure: str, by_tier: dict[str, list[UnitRecord]]) -> dict[str, i
         counts["districts"] = below.filter(tier=Tier.DISTRICT).count()
     counts["communes"] = below.filter(tier=Tier.COMMUNE).count()
     return counts
+
+
+class UnitCodesOutdated(ValueError):
+    """The installation's two-tier units carry codes of a superseded release: anything keyed
+    by official codes (loading the official list, the conversion) would hit the wrong unit."""
+
+
+def two_tier_codes_check() -> None:
+    """Raise ``UnitCodesOutdated`` when stored two-tier communes are on superseded codes.
+
+    Loading the official list over such an installation would rename the commune that holds
+    an old code (and its plans) to the commune that code names officially, and create the
+    114 codes the old list lacks as new, empty units: the plans would end up under the wrong
+    communes. ``rekey_units`` moves them first.
+    """
+    for release in unitdata.OLD_TWO_TIER_RELEASES:
+        moves = selectors.two_tier_rekey_plan(release=release).moves
+        if moves:
+            sample = ", ".join(f"{unit.code} {unit.name}" for unit, _code in moves[:3])
+            raise UnitCodesOutdated(
+                f"{len(moves)} two-tier communes carry vietnam-provinces {release} codes ({sample}, …); "
+                f"run `python manage.py rekey_units --from {release}` first."
+            )
+
+
+@dataclass(frozen=True)
+class SuccessionLoadResult:
+    created: int
+    updated: int
+    deleted: int
+    skipped: int  # pairs of the conversion whose old or new unit is not loaded
+    counts: dict[str, int]  # links now stored, per tier
+
+
+@transaction.atomic
+def unit_successions_load() -> SuccessionLoadResult:
+    """Link every loaded three-tier commune and province to its two-tier successor(s), from
+    the official conversion (``unitdata.commune_successions`` / ``province_successions``).
+
+    Idempotent and a sync: a second run changes nothing; a link the conversion no longer has
+    is deleted. Pairs whose old or new unit is not loaded are skipped (a partial load such as
+    the demo's one province; the 10 old communes created in early 2025, which no three-tier
+    list has), so it can run after any ``load_units``. Bulk: the whole country (10,554 commune
+    links) takes well under a second. Refuses (``UnitCodesOutdated``) while two-tier units
+    carry superseded codes.
+    """
+    two_tier_codes_check()
+    ids: dict[tuple[str, str], dict[str, int]] = {}
+    for structure, tier, code, pk in AdministrativeUnit.objects.filter(
+        structure__in=[Structure.THREE_TIER, Structure.TWO_TIER], tier__in=[Tier.PROVINCE, Tier.COMMUNE]
+    ).values_list("structure", "tier", "code", "pk"):
+        ids.setdefault((structure, tier), {})[code] = pk
+    wanted: dict[tuple[int, int], bool] = {}
+    skipped = 0
+    counts = {Tier.COMMUNE: 0, Tier.PROVINCE: 0}
+    for record in (*unitdata.commune_successions(), *unitdata.province_successions()):
+        old = ids.get((Structure.THREE_TIER, record.tier), {}).get(record.old_code)
+        new = ids.get((Structure.TWO_TIER, record.tier), {}).get(record.new_code)
+        if old is None or new is None:
+            skipped += 1
+            continue
+        wanted[(old, new)] = record.partly_merged
+        counts[record.tier] += 1
+
+    existing = {(link.old_id, link.new_id): link for link in UnitSuccession.objects.all()}
+    to_create = [
+        UnitSuccession(old_id=o, new_id=n, partly_merged=p) for (o, n), p in wanted.items() if (o, n) not in existing
+    ]
+    to_update = []
+    for key, link in existing.items():
+        if key in wanted and link.partly_merged != wanted[key]:
+            link.partly_merged = wanted[key]
+            to_update.append(link)
+    stale = [link.pk for key, link in existing.items() if key not in wanted]
+    UnitSuccession.objects.bulk_create(to_create, batch_size=2000)
+    if to_update:
+        UnitSuccession.objects.bulk_update(to_update, ["partly_merged"], batch_size=2000)
+    if stale:
+        UnitSuccession.objects.filter(pk__in=stale).delete()
+    return SuccessionLoadResult(
+        created=len(to_create),
+        updated=len(to_update),
+        deleted=len(stale),
+        skipped=skipped,
+        counts={"communes": counts[Tier.COMMUNE], "provinces": counts[Tier.PROVINCE]},
+    )
+
+
+def unit_successions_loadable() -> bool:
+    """Whether both structures have communes loaded, so linking them means something."""
+    communes = AdministrativeUnit.objects.filter(tier=Tier.COMMUNE)
+    return (
+        communes.filter(structure=Structure.THREE_TIER).exists()
+        and communes.filter(structure=Structure.TWO_TIER).exists()
+    )
+
+
+@dataclass(frozen=True)
+class RekeyResult:
+    release: str
+    moved: list[tuple[str, str, str]]  # (old code, official code, name)
+    renamed: list[tuple[str, str, str]]  # (code, name before, name now)
+    groups_renamed: int
+    unknown: list[tuple[str, str]]  # (code, name) of two-tier units in neither list, left alone
+    successions: SuccessionLoadResult | None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.moved or self.renamed or self.groups_renamed)
+
+
+@transaction.atomic
+def units_rekey(*, release: str) -> RekeyResult:
+    """Move an installation's two-tier units loaded from ``release`` (``"2025.10.1"``) to the
+    official codes, and their names and division types to the official ones.
+
+    Units are referenced by primary key everywhere (plans, tasks, viewflow's permission
+    object, guardian's object permissions, audit rows through their plan, deadlines), so this
+    is an update of ``code`` on the same rows: nothing is recreated or re-pointed. The only
+    other stored copies of a unit code are the names of the agencies' guardian groups
+    (``agency:two-tier:<code>:<kind>``, unique), renamed with their unit. Codes swap and
+    cycle between communes and ``(structure, code)`` is unique, so both updates run in two
+    phases: first every moving row to a placeholder no code takes (``~<pk>``), then to its
+    final value. Idempotent (a second run changes nothing; see
+    ``selectors.two_tier_rekey_plan``). Refuses, changing nothing, when a target code is held
+    by a unit that does not move. Finally rebuilds the conversion links when both structures
+    are loaded.
+
+    Deliberately untouched: usernames (an officer's login is theirs, even when the demo
+    builds it from a code), agency names (they carry the unit's name, which a move does not
+    change), notification texts and audit rows (what was said, as it was said).
+    """
+    # Lock the two-tier rows first, so two runs (or a load_units) cannot interleave.
+    list(AdministrativeUnit.objects.select_for_update().filter(structure=Structure.TWO_TIER).values_list("pk"))
+    plan = selectors.two_tier_rekey_plan(release=release)
+    moving = {unit.pk for unit, _code in plan.moves}
+    targets = {code for _unit, code in plan.moves}
+    blocking = AdministrativeUnit.objects.filter(structure=Structure.TWO_TIER, code__in=targets).exclude(pk__in=moving)
+    if blocking.exists():
+        held = ", ".join(f"{u.code} {u.name}" for u in blocking[:5])
+        raise UnitCodesOutdated(f"official codes already held by other two-tier units: {held}; nothing changed.")
+
+    moved = []
+    if plan.moves:
+        units = [unit for unit, _code in plan.moves]
+        old_codes = {unit.pk: unit.code for unit in units}
+        for unit in units:
+            unit.code = f"~{unit.pk}"
+        AdministrativeUnit.objects.bulk_update(units, ["code"], batch_size=2000)
+        for unit, code in plan.moves:
+            unit.code = code
+        AdministrativeUnit.objects.bulk_update(units, ["code"], batch_size=2000)
+        moved = [(old_codes[unit.pk], unit.code, unit.name) for unit in units]
+        groups_renamed = _groups_rename(old_codes, {unit.pk: unit.code for unit in units})
+    else:
+        groups_renamed = 0
+
+    renamed = []
+    for unit, record in plan.renames:
+        renamed.append((record.code, unit.name, record.name))
+        unit.name, unit.division_type = record.name, record.division_type
+    if plan.renames:
+        AdministrativeUnit.objects.bulk_update(
+            [unit for unit, _record in plan.renames], ["name", "division_type"], batch_size=2000
+        )
+
+    successions = unit_successions_load() if unit_successions_loadable() else None
+    return RekeyResult(
+        release=release,
+        moved=sorted(moved),
+        renamed=sorted(renamed),
+        groups_renamed=groups_renamed,
+        unknown=[(u.code, u.name) for u in plan.unknown],
+        successions=successions,
+    )
+
+
+def _groups_rename(old_codes: dict[int, str], new_codes: dict[int, str]) -> int:
+    """Rename the agency groups of re-keyed units (two phases: group names are unique)."""
+    agencies = list(Agency.objects.filter(unit_id__in=list(old_codes)).select_related("group"))
+    groups = []
+    for agency in agencies:
+        if agency.group.name == f"agency:{Structure.TWO_TIER}:{old_codes[agency.unit_id]}:{agency.kind}":
+            groups.append((agency.group, f"agency:{Structure.TWO_TIER}:{new_codes[agency.unit_id]}:{agency.kind}"))
+    if not groups:
+        return 0
+    for group, _name in groups:
+        group.name = f"rekey:{group.pk}"
+    Group.objects.bulk_update([g for g, _n in groups], ["name"], batch_size=2000)
+    for group, name in groups:
+        group.name = name
+    Group.objects.bulk_update([g for g, _n in groups], ["name"], batch_size=2000)
+    return len(groups)
 
 
 @transaction.atomic

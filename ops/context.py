@@ -22,13 +22,21 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
+def is_well_formed(value: str) -> bool:
+    return bool(_WELL_FORMED.match(value))
+
+
 def accept_or_new(incoming: str | None) -> str:
     """The caller's id when it is well formed (so a proxy's or client's id links the logs),
     else a fresh one: a malformed header is never stored in the audit trail."""
-    if incoming and _WELL_FORMED.match(incoming):
+    if incoming and is_well_formed(incoming):
         return incoming
     return new_request_id()
 
 
 def current_request_id() -> str:
+    """The validated id of the work in progress (request or task); "" outside both.
+
+    The one source of a request id for anything stored: never read ``X-Request-ID`` yourself
+    (``request.request_id`` holds the same value inside a request)."""
     return request_id_var.get()

@@ -1,7 +1,10 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from config.admin_mixins import ReadOnlyAdmin
-from planning.models import CatalogueItem, Cycle, LocalLabel, Plan, PlanRound, ProgrammePeriod
+from planning import services
+from planning.models import CatalogueItem, Cycle, FundingSource, LocalLabel, Plan, PlanRound, ProgrammePeriod
 
 
 @admin.register(ProgrammePeriod)
@@ -22,8 +25,36 @@ class LocalLabelAdmin(admin.ModelAdmin):
     raw_id_fields = ["province", "item"]
 
 
+@admin.register(FundingSource)
+class FundingSourceAdmin(ReadOnlyAdmin):
+    list_display = ["code", "title_vi", "short_vi", "group", "period"]
+    list_filter = ["period"]
+
+
+class CycleForm(forms.ModelForm):
+    """The same rule as ``services.cycle_ensure``: a cycle's period is the one of its year, and
+    that period must have its catalogue and sources."""
+
+    class Meta:
+        model = Cycle
+        fields = ["year", "period", "structure", "name", "plan_types"]
+
+    def clean(self):
+        data = super().clean()
+        year = data.get("year")
+        if year:
+            try:
+                period = services.cycle_period(year)
+            except ValidationError as exc:
+                raise ValidationError({"period": exc.message_dict["year"]}) from None
+            if data.get("period") and data["period"] != period:
+                self.add_error("period", f"Năm {year} thuộc giai đoạn {period.code}.")
+        return data
+
+
 @admin.register(Cycle)
 class CycleAdmin(admin.ModelAdmin):
+    form = CycleForm
     list_display = ["name", "year", "structure", "period"]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from directory.models import AdministrativeUnit
 from planning import diff, selectors, services
-from planning.models import AMOUNT_FIELDS, Cycle, Plan, PlanRound, PlanStatus, PlanType
+from planning.models import CYCLE_STRUCTURES, Cycle, Plan, PlanRound, PlanStatus, PlanType, ProgrammePeriod
 
 THOUSANDTH = Decimal("0.001")
 
@@ -93,19 +93,41 @@ class LineSerializer(serializers.Serializer):
     lead_agency = serializers.CharField(allow_blank=True, required=False)
     coordinating_agencies = serializers.CharField(allow_blank=True, required=False)
     beneficiaries = serializers.CharField(allow_blank=True, required=False)
-    central_investment = serializers.DecimalField(max_digits=15, decimal_places=3)
-    central_recurrent = serializers.DecimalField(max_digits=15, decimal_places=3)
-    local = serializers.DecimalField(max_digits=15, decimal_places=3)
-    other = serializers.DecimalField(max_digits=15, decimal_places=3)
+    catalogue = serializers.CharField(required=False, help_text="Period of the item's catalogue (default: the plan's)")
+    amounts = serializers.DictField(
+        child=serializers.DecimalField(max_digits=15, decimal_places=3),
+        help_text=(
+            "Amount per funding source code of the plan's period, million VND, "
+            'e.g. {"central_investment": "45500.000"}'
+        ),
+    )
     total = serializers.DecimalField(max_digits=16, decimal_places=3, read_only=True)
 
 
-def _line_json(line) -> dict[str, Any]:
-    row = {"item": line.item.code, "item_title": line.item.title}
+def _line_json(line, sources) -> dict[str, Any]:
+    """One line as the API shows it: every source of the period (zeros included) and the total."""
+    sums = selectors.line_amounts(line, sources)
+    row = {"item": line.item.code, "catalogue": line.item.period.code, "item_title": line.item.title}
     row.update({f: getattr(line, f) for f in services.LINE_TEXT_FIELDS})
-    row.update({f: money(getattr(line, f)) for f in AMOUNT_FIELDS})
-    row["total"] = money(line.total)
+    row["amounts"] = {s.code: money(sums[s.code]) for s in sources}
+    row["total"] = money(sums["total"])
     return row
+
+
+def lines_json(plan: Plan) -> list[dict[str, Any]]:
+    sources = selectors.plan_sources(plan)
+    return [_line_json(line, sources) for line in selectors.plan_lines(plan)]
+
+
+def source_json(source) -> dict[str, Any]:
+    return {
+        "code": source.code,
+        "title_vi": source.title_vi,
+        "title_en": source.title_en,
+        "short_vi": source.short_vi,
+        "short_en": source.short_en,
+        "group": source.group,
+    }
 
 
 def _body_list(request: Request, key: str) -> list:
@@ -118,11 +140,28 @@ def _body_list(request: Request, key: str) -> list:
     return data
 
 
+class CycleCreateSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    structure = serializers.ChoiceField(choices=CYCLE_STRUCTURES, default="two-tier")
+    plan_types = serializers.ListField(child=serializers.ChoiceField(choices=PlanType.choices), required=False)
+
+
 class CycleListView(APIView):
     @extend_schema(responses=CycleSerializer(many=True))
     def get(self, request: Request) -> Response:
         cycles = Cycle.objects.select_related("period").order_by("-year", "structure")
         return Response(CycleSerializer(cycles, many=True).data)
+
+    @extend_schema(request=CycleCreateSerializer, responses={201: CycleSerializer})
+    def post(self, request: Request) -> Response:
+        """Open a year's cycle (administrators only); 400 naming ``year`` when its period has no
+        catalogue or sources."""
+        if not request.user.is_staff:
+            raise PermissionDenied
+        body = CycleCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        cycle = services.cycle_ensure(**body.validated_data)
+        return Response(CycleSerializer(cycle).data, status=201)
 
 
 class CatalogueView(APIView):
@@ -145,23 +184,58 @@ class CatalogueView(APIView):
             ).first()
             if province is None:
                 raise ValidationError({"province": "Không có tỉnh với mã này."})
+        period_obj = ProgrammePeriod.objects.filter(code=period).first()
         items = list(selectors.catalogue_for_province(period, province))
-        if not items:
+        if period_obj is None or not items:
             raise ValidationError({"period": f"Không có danh mục cho giai đoạn “{period}”."})
+        criteria = selectors.criteria_for_period(period_obj)
         return Response(
-            [
-                {
-                    "code": i.code,
-                    "parent": i.parent.code if i.parent else None,
-                    "title_vi": i.title_vi,
-                    "title_en": i.title_en,
-                    "lead_agency_kind": i.lead_agency_kind,
-                    "budgetable": i.budgetable,
-                    "local_code": i.local_code or None,
-                    "local_title": i.local_title or None,
-                }
-                for i in items
-            ]
+            {
+                "period": period_obj.code,
+                "title_vi": period_obj.title_vi,
+                "title_en": period_obj.title_en,
+                "legal_basis": period_obj.legal_basis,
+                "owner_vi": period_obj.owner_vi,
+                "owner_en": period_obj.owner_en,
+                "sources": [source_json(s) for s in selectors.period_sources(period_obj)],
+                "items": [
+                    {
+                        "code": i.code,
+                        "parent": i.parent.code if i.parent else None,
+                        "kind": i.kind,
+                        "title_vi": i.title_vi,
+                        "title_en": i.title_en,
+                        "lead_agency_kind": i.lead_agency_kind,
+                        "lead_ministries": i.lead_ministries,
+                        "levels": i.levels,
+                        "budgetable": i.budgetable,
+                        "verified": i.verified,
+                        "local_code": i.local_code or None,
+                        "local_title": i.local_title or None,
+                    }
+                    for i in items
+                ],
+                "criteria": [
+                    {
+                        "code": c.code,
+                        "title_vi": c.title_vi,
+                        "title_en": c.title_en,
+                        "indicators": [
+                            {
+                                "code": ind.code,
+                                "title_vi": ind.title_vi,
+                                "title_en": ind.title_en,
+                                "unit": ind.unit_of_measure,
+                                "kind": ind.kind,
+                                "targets": ind.targets,
+                                "verified": ind.verified,
+                            }
+                            for ind in c.indicators.all()
+                        ],
+                    }
+                    for c in criteria
+                ],
+            }
         )
 
 
@@ -220,7 +294,7 @@ class PlanLinesView(PlanMixin, APIView):
     @extend_schema(responses=LineSerializer(many=True))
     def get(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
-        return Response([_line_json(line) for line in plan.lines.select_related("item").order_by("position")])
+        return Response(lines_json(plan))
 
     @extend_schema(request=LineSerializer(many=True), responses=LineSerializer(many=True))
     def put(self, request: Request, plan_id: int) -> Response:
@@ -268,10 +342,8 @@ class PlanEnvelopeView(PlanMixin, APIView):
     def get(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
         envelope = getattr(plan, "envelope", None)
-        ceilings = {
-            f: None if envelope is None or getattr(envelope, f) is None else money(getattr(envelope, f))
-            for f in AMOUNT_FIELDS
-        }
+        given = envelope.ceiling_map if envelope is not None else {}
+        ceilings = {s.code: money(given[s.code]) if s.code in given else None for s in selectors.plan_sources(plan)}
         return Response({"ceilings": ceilings, "violations": services.envelope_violations(plan)})
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
@@ -341,6 +413,23 @@ class PlanExportView(PlanMixin, APIView):
         return response
 
 
+class PlanComponentReportView(PlanMixin, APIView):
+    """The plan's money per component content and source as .xlsx (the shape the Ministry of
+    Finance's programme database asks for: figures per component content), with the roll-up of
+    the plans below it for a parent plan."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, plan_id: int) -> HttpResponse:
+        from planning import reports
+
+        plan = self.plan(request, plan_id)
+        response = HttpResponse(reports.component_report_xlsx(plan), content_type=PlanExportView.CONTENT_TYPES["xlsx"])
+        response["Content-Disposition"] = (
+            f'attachment; filename="bao-cao-theo-noi-dung-{plan.cycle.year}-{plan.unit.code}.xlsx"'
+        )
+        return response
+
+
 class PlanLinesTemplateView(PlanMixin, APIView):
     """An .xlsx to fill in and import back: the plan's lines, with the catalogue as a list."""
 
@@ -372,8 +461,8 @@ class PlanLinesImportView(PlanMixin, APIView):
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationError({"file": "Chọn tệp .xlsx để nhập."})
-        lines = imports.import_lines_xlsx(actor=request.user, plan=plan, fileobj=upload)
-        return Response([_line_json(line) for line in lines])
+        imports.import_lines_xlsx(actor=request.user, plan=plan, fileobj=upload)
+        return Response(lines_json(plan))
 
 
 class PlanHouseholdsTemplateView(PlanMixin, APIView):

@@ -10,7 +10,8 @@ from directory.models import AdministrativeUnit, Role, Structure, Tier, User
 from planning import services
 from planning.models import Plan, PlanType
 
-# Seed 002, section III: line → (NSTW investment, NSTW recurrent, NSĐP, other), million VND.
+# Seed 002, section III: line → amounts by the 2021-2025 sources (PHONG_THO_2023_SOURCES), million VND.
+PHONG_THO_2023_SOURCES = ("central_investment", "central_recurrent", "local", "other")
 PHONG_THO_2023_LINES: list[tuple[str, str, str, str, str, str]] = [
     ("1.1", "Hỗ trợ đầu tư phát triển hạ tầng kinh tế - xã hội huyện nghèo", "45500", "4550", "0", "0"),
     ("1.2", "Triển khai Đề án hỗ trợ huyện nghèo thoát nghèo", "70700", "7070", "0", "0"),
@@ -120,12 +121,9 @@ def load() -> None:
                 {
                     "item": item,
                     "content": content,
-                    "central_investment": inv,
-                    "central_recurrent": rec,
-                    "local": local,
-                    "other": other,
+                    "amounts": dict(zip(PHONG_THO_2023_SOURCES, amounts, strict=True)),
                 }
-                for item, content, inv, rec, local, other in PHONG_THO_2023_LINES
+                for item, content, *amounts in PHONG_THO_2023_LINES
             ],
         )
         services.plan_indicators_replace(actor=actor, plan=plan, rows=PHONG_THO_2023_INDICATORS)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from planning.models import AMOUNT_FIELDS
+
+def _flat(line: dict[str, Any]) -> dict[str, Any]:
+    """A frozen line with its amounts as top-level keys (one change entry per source)."""
+    out = {k: v for k, v in line.items() if k != "amounts"}
+    out.update(line.get("amounts", {}))
+    return out
 
 
 def _keyed_lines(lines: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
@@ -37,8 +42,9 @@ def _list_diff(old: list[dict], new: list[dict], key: str) -> dict[str, list]:
 
 
 def snapshot_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    old_lines, new_lines = _keyed_lines(old["lines"]), _keyed_lines(new["lines"])
-    line_fields = sorted({f for line in old["lines"] + new["lines"] for f in line} - {"item"})
+    old_lines = _keyed_lines([_flat(line) for line in old["lines"]])
+    new_lines = _keyed_lines([_flat(line) for line in new["lines"]])
+    line_fields = sorted({f for line in [*old_lines.values(), *new_lines.values()] for f in line} - {"item"})
     changed_lines = []
     for key in new_lines:
         if key in old_lines and (changes := _changes(old_lines[key], new_lines[key], line_fields)):
@@ -52,7 +58,11 @@ def snapshot_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         },
         "indicators": _list_diff(old["indicators"], new["indicators"], "name"),
         "households": _list_diff(old["households"], new["households"], "code"),
-        "totals": _changes(old.get("totals", {}), new.get("totals", {}), [*AMOUNT_FIELDS, "central", "total"]),
+        "totals": _changes(
+            old.get("totals", {}),
+            new.get("totals", {}),
+            sorted(set(old.get("totals", {})) | set(new.get("totals", {}))),
+        ),
     }
 
 

@@ -14,7 +14,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from planning import services
-from planning.models import AMOUNT_FIELDS, BudgetLine, Cycle, Household, Indicator, Plan, PlanStatus, PlanType
+from planning.models import BudgetLine, Cycle, FundingSource, Household, Indicator, Plan, PlanStatus, PlanType
 
 DATE_INPUT = "%d/%m/%Y"
 # The units officers use in the seeds; the field stays free text.
@@ -123,37 +123,80 @@ class RowForm(forms.Form):
         return row
 
 
+AMOUNT_PREFIX = "amount_"
+
+
+def item_choice_value(item: Any, plan_period: str) -> str:
+    """The value of an item in the editor's choice list: its code, prefixed by its catalogue
+    when that is not the plan's own (a continuing 2021-2025 line in a 2026 plan)."""
+    return item.code if item.period.code == plan_period else f"{item.period.code}:{item.code}"
+
+
 class BudgetLineForm(RowForm):
-    number_fields = AMOUNT_FIELDS
+    """One line: the item, the texts, and one amount field per funding source of the plan's
+    period (``amount_<source code>``), built from data: the form names no source."""
 
     item = forms.ChoiceField(label=_("Dự án / tiểu dự án"), required=False)
     content = forms.CharField(
         label=_label(BudgetLine, "content"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    central_investment = _amount_field(_label(BudgetLine, "central_investment"))
-    central_recurrent = _amount_field(_label(BudgetLine, "central_recurrent"))
-    local = _amount_field(_label(BudgetLine, "local"))
-    other = _amount_field(_label(BudgetLine, "other"))
     lead_agency = forms.CharField(label=_label(BudgetLine, "lead_agency"), required=False)
     coordinating_agencies = forms.CharField(label=_label(BudgetLine, "coordinating_agencies"), required=False)
     beneficiaries = forms.CharField(label=_label(BudgetLine, "beneficiaries"), required=False)
 
-    def __init__(self, *args: Any, item_choices: list | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        item_choices: list | None = None,
+        sources: list[FundingSource] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].choices = [("", _("— Chọn dự án / tiểu dự án —")), *(item_choices or [])]
+        self.fields["item"].choices = [("", _("— Chọn nội dung —")), *(item_choices or [])]
+        self.sources = sources or []
+        for source in self.sources:
+            self.fields[AMOUNT_PREFIX + source.code] = _amount_field(source.short)
+        self.number_fields = tuple(AMOUNT_PREFIX + s.code for s in self.sources)
+
+    def amount_fields(self) -> list[forms.BoundField]:
+        return [self[AMOUNT_PREFIX + s.code] for s in self.sources]
+
+    def text_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("lead_agency", "coordinating_agencies", "beneficiaries")]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not data.get("DELETE") and not data.get("item") and not self.is_blank():
-            self.add_error("item", _("Chọn dự án / tiểu dự án cho dòng này."))
+            self.add_error("item", _("Chọn nội dung cho dòng này."))
         return data
 
+    def service_row(self) -> dict[str, Any]:
+        """The row as ``services.validate_lines`` reads it (amounts nested by source code)."""
+        row = super().service_row()
+        amounts = {name.removeprefix(AMOUNT_PREFIX): row.pop(name) for name in self.number_fields}
+        catalogue, _sep, code = str(row.pop("item") or "").rpartition(":")
+        row["item"] = code
+        if catalogue:
+            row["catalogue"] = catalogue
+        row["amounts"] = {code: value for code, value in amounts.items() if value}
+        return row
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        # The service names amounts as {"amounts": {"<source>": [...]}}: put each on its cell.
+        if field == "amounts" and isinstance(error, dict):
+            for code, messages in error.items():
+                name = AMOUNT_PREFIX + code
+                super().add_error(name if name in self.fields else None, messages)
+            return
+        super().add_error(field, error)
+
     @staticmethod
-    def initial_for(line: BudgetLine) -> dict[str, Any]:
+    def initial_for(line: BudgetLine, plan_period: str) -> dict[str, Any]:
+        amounts = line.amount_map
         return {
-            "item": line.item.code,
+            "item": item_choice_value(line.item, plan_period),
             **{name: getattr(line, name) for name in services.LINE_TEXT_FIELDS},
-            **{name: number_input(getattr(line, name), blank_zero=True) for name in AMOUNT_FIELDS},
+            **{AMOUNT_PREFIX + code: number_input(value, blank_zero=True) for code, value in amounts.items()},
         }
 
 
@@ -234,7 +277,15 @@ class RowFormSet(BaseFormSet):
         for index, row_errors in errors.items():
             form = self.row_forms[int(index)]
             for field, messages in row_errors.items():
-                form.add_error(field if field in form.fields else None, messages)
+                form.add_error(self.error_field(form, field), messages)
+
+    @staticmethod
+    def error_field(form: forms.Form, field: str) -> str | None:
+        """Where a service error on ``field`` shows: its own cell, the item cell for the
+        line's catalogue, the amounts for a line's amounts, else the row."""
+        if field in form.fields or field == "amounts":
+            return field
+        return "item" if field == "catalogue" and "item" in form.fields else None
 
     def has_service_errors(self) -> bool:
         return bool(getattr(self, "service_errors", None)) or any(form.errors for form in self.forms)

@@ -22,12 +22,11 @@ from directory.models import AdministrativeUnit, Structure
 # 999.999.999,999 million VND (a million billion đồng) is beyond any real plan: a larger amount
 # is a typing error. 15 digits with 3 decimals holds it.
 AMOUNT_MAX = Decimal("999999999.999")
-AMOUNT_FIELDS = ("central_investment", "central_recurrent", "local", "other")
 
 
-def amount_field(verbose_name: str) -> models.DecimalField:
+def amount_field(verbose_name: str, **kwargs) -> models.DecimalField:
     return models.DecimalField(
-        verbose_name, max_digits=15, decimal_places=3, default=Decimal("0"), validators=[MinValueValidator(0)]
+        verbose_name, max_digits=15, decimal_places=3, validators=[MinValueValidator(0)], **kwargs
     )
 
 
@@ -49,6 +48,10 @@ class ProgrammePeriod(Bilingual, models.Model):
     legal_basis = models.CharField(_("căn cứ pháp lý"), max_length=255, blank=True)
     first_year = models.PositiveSmallIntegerField(_("từ năm"))
     last_year = models.PositiveSmallIntegerField(_("đến năm"))
+    # The ministry that owns (aggregates) the programme in this period: MOLISA for 2021-2025,
+    # the Ministry of Agriculture and Environment for the merged 2026-2035 programme.
+    owner_vi = models.CharField(_("cơ quan chủ quản"), max_length=255, blank=True)
+    owner_en = models.CharField(_("cơ quan chủ quản (tiếng Anh)"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("giai đoạn chương trình")
@@ -59,8 +62,53 @@ class ProgrammePeriod(Bilingual, models.Model):
         return self.code
 
 
+class FundingSource(Bilingual, models.Model):
+    """A column of money in the period's plans (nguồn vốn), in the order the tables print them.
+
+    Sources are data per period (``planning/data/catalogue-<period>.json``): 2021-2025 has four,
+    2026-2030 seven. Code never names a source; ``group`` says which subtotal it belongs to."""
+
+    class Group(models.TextChoices):
+        CENTRAL = "central", _("Ngân sách trung ương")
+        LOCAL = "local", _("Ngân sách địa phương")
+        OTHER = "other", _("Nguồn vốn khác")
+
+    period = models.ForeignKey(ProgrammePeriod, on_delete=models.CASCADE, related_name="sources")
+    code = models.CharField(_("mã nguồn vốn"), max_length=32)
+    title_vi = models.CharField(_("tên (tiếng Việt)"), max_length=255)
+    title_en = models.CharField(_("tên (tiếng Anh)"), max_length=255, blank=True)
+    short_vi = models.CharField(_("tên cột (tiếng Việt)"), max_length=64, blank=True)
+    short_en = models.CharField(_("tên cột (tiếng Anh)"), max_length=64, blank=True)
+    group = models.CharField(_("nhóm"), max_length=16, choices=Group.choices)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("nguồn vốn")
+        verbose_name_plural = _("nguồn vốn")
+        ordering = ["period", "position"]
+        constraints = [models.UniqueConstraint(fields=["period", "code"], name="funding_source_unique_code")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def short(self) -> str:
+        english = (get_language() or "vi").startswith("en")
+        return (self.short_en if english else self.short_vi) or self.title
+
+
 class CatalogueItem(Bilingual, models.Model):
-    """A project or sub-project of the programme in one period, under its national code."""
+    """A project or sub-project of the programme in one period, under its national code.
+
+    2026-2030: a component (hợp phần), a component content (nội dung thành phần) or a numbered
+    content (nội dung); ``levels`` lists the tiers that may put money on it (empty: every tier)."""
+
+    class Kind(models.TextChoices):
+        PROJECT = "project", _("Dự án")
+        SUB_PROJECT = "sub_project", _("Tiểu dự án")
+        COMPONENT = "component", _("Hợp phần")
+        COMPONENT_CONTENT = "component_content", _("Nội dung thành phần")
+        CONTENT = "content", _("Nội dung")
 
     period = models.ForeignKey(ProgrammePeriod, on_delete=models.CASCADE, related_name="items")
     code = models.CharField(_("mã quốc gia"), max_length=16)
@@ -69,6 +117,11 @@ class CatalogueItem(Bilingual, models.Model):
     title_en = models.TextField(_("tên (tiếng Anh)"), blank=True)
     lead_agency_kind = models.CharField(_("cơ quan chủ trì (mặc định)"), max_length=32)
     budgetable = models.BooleanField(_("nhận dòng kinh phí"), default=True)
+    kind = models.CharField(_("loại"), max_length=32, choices=Kind.choices, blank=True)
+    lead_ministries = models.JSONField(_("bộ hướng dẫn"), default=list, blank=True)
+    levels = models.JSONField(_("cấp được bố trí kinh phí"), default=list, blank=True)
+    # False where the title is a working title not yet checked against the official text.
+    verified = models.BooleanField(_("đã đối chiếu văn bản"), default=True)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -108,14 +161,16 @@ class PlanType(models.TextChoices):
     MONITORING_ANNUAL = "monitoring_annual", _("Báo cáo giám sát hằng năm")
 
 
+# A cycle belongs to a local structure, never to the national level.
+CYCLE_STRUCTURES = [c for c in Structure.choices if c[0] != Structure.NATIONAL]
+
+
 class Cycle(models.Model):
     """One year's planning cycle in one administrative structure."""
 
     year = models.PositiveSmallIntegerField(_("năm"))
     period = models.ForeignKey(ProgrammePeriod, on_delete=models.PROTECT, related_name="cycles")
-    structure = models.CharField(
-        _("cơ cấu hành chính"), max_length=16, choices=[c for c in Structure.choices if c[0] != Structure.NATIONAL]
-    )
+    structure = models.CharField(_("cơ cấu hành chính"), max_length=16, choices=CYCLE_STRUCTURES)
     name = models.CharField(_("tên"), max_length=255)
     plan_types = models.JSONField(_("loại kế hoạch"), default=list, help_text=_("Các loại kế hoạch của chu kỳ."))
 
@@ -234,7 +289,9 @@ class Plan(FSMModelMixin, models.Model):
     @transition(field=status, source=[S.DRAFT, S.RETURNED], target=S.GUIDANCE_ISSUED)
     def mark_guidance_issued(self) -> None: ...
 
-    @transition(field=status, source=[S.SUBMITTED, S.APPRAISAL, S.COUNCIL, S.ACCEPTED, S.WAIVED], target=S.RETURNED)
+    @transition(
+        field=status, source=[S.SUBMITTED, S.APPRAISAL, S.COUNCIL, S.ACCEPTED, S.WAIVED, S.REPORTED], target=S.RETURNED
+    )
     def mark_returned(self) -> None: ...
 
     @transition(field=status, source=[S.DRAFT, S.RETURNED, S.SUBMITTED], target=S.WAIVED)
@@ -246,6 +303,49 @@ class Plan(FSMModelMixin, models.Model):
     del S
 
 
+class RuralCriterion(Bilingual, models.Model):
+    """A national rural criterion of a period (2026-2030: Decision 51/2025/QĐ-TTg, 10 criteria)."""
+
+    period = models.ForeignKey(ProgrammePeriod, on_delete=models.CASCADE, related_name="criteria")
+    code = models.CharField(_("mã"), max_length=16)
+    title_vi = models.TextField(_("tên (tiếng Việt)"))
+    title_en = models.TextField(_("tên (tiếng Anh)"), blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("tiêu chí")
+        verbose_name_plural = _("bộ tiêu chí")
+        ordering = ["period", "position"]
+        constraints = [models.UniqueConstraint(fields=["period", "code"], name="rural_criterion_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.title}"
+
+
+class RuralIndicator(Bilingual, models.Model):
+    """An indicator of a rural criterion, with its target per commune group (data, unverified
+    where ``verified`` is false). A plan's indicator may refer to one."""
+
+    criterion = models.ForeignKey(RuralCriterion, on_delete=models.CASCADE, related_name="indicators")
+    code = models.CharField(_("mã"), max_length=16)
+    title_vi = models.TextField(_("tên (tiếng Việt)"))
+    title_en = models.TextField(_("tên (tiếng Anh)"), blank=True)
+    unit_of_measure = models.CharField(_("đơn vị tính"), max_length=64, blank=True)
+    kind = models.CharField(_("loại"), max_length=16, blank=True)
+    targets = models.JSONField(_("mục tiêu theo nhóm xã"), default=dict, blank=True)
+    verified = models.BooleanField(_("đã đối chiếu văn bản"), default=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("chỉ tiêu của tiêu chí")
+        verbose_name_plural = _("chỉ tiêu của tiêu chí")
+        ordering = ["criterion", "position"]
+        constraints = [models.UniqueConstraint(fields=["criterion", "code"], name="rural_indicator_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.title}"
+
+
 class Indicator(models.Model):
     class Kind(models.TextChoices):
         LEVEL = "level", _("Mức đạt (còn …)")
@@ -255,6 +355,10 @@ class Indicator(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="indicators")
     position = models.PositiveIntegerField(default=0)
     code = models.CharField(_("mã"), max_length=32, blank=True)
+    # The national criterion indicator this one measures (2026-2030), if any.
+    criterion = models.ForeignKey(
+        RuralIndicator, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("tiêu chí")
+    )
     name = models.TextField(_("chỉ tiêu"))
     unit_of_measure = models.CharField(_("đơn vị tính"), max_length=64, help_text=_("%, hộ, người, km, …"))
     kind = models.CharField(_("loại"), max_length=16, choices=Kind.choices)
@@ -285,37 +389,57 @@ class BudgetLine(models.Model):
     lead_agency = models.CharField(_("cơ quan chủ trì"), max_length=255, blank=True)
     coordinating_agencies = models.CharField(_("cơ quan phối hợp"), max_length=500, blank=True)
     beneficiaries = models.TextField(_("đối tượng thụ hưởng"), blank=True)
-    central_investment = amount_field(_("NSTW - vốn đầu tư"))
-    central_recurrent = amount_field(_("NSTW - vốn sự nghiệp"))
-    local = amount_field(_("NSĐP (đối ứng)"))
-    other = amount_field(_("vốn huy động khác"))
 
     class Meta:
         verbose_name = _("dòng kinh phí")
         verbose_name_plural = _("dòng kinh phí")
         ordering = ["plan", "position"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(central_investment__gte=0, central_recurrent__gte=0, local__gte=0, other__gte=0),
-                name="budget_line_amounts_not_negative",
-            ),
-        ]
         indexes = [
-            # Roll-up: SUM(amounts) GROUP BY item over the lines of many plans, answered from
-            # the index alone (PostgreSQL INCLUDE columns), without reading the wide rows.
-            models.Index(
-                fields=["plan", "item"],
-                include=["central_investment", "central_recurrent", "local", "other"],
-                name="budget_line_rollup",
-            ),
+            # Roll-up: the lines of many plans by plan_id IN, grouped by item.
+            models.Index(fields=["plan", "item"], name="budget_line_plan_item"),
         ]
 
     def __str__(self) -> str:
         return f"{self.item.code} {self.content[:40]}"
 
     @property
+    def amount_map(self) -> dict[str, Decimal]:
+        """Amount per source code (only the sources with money; prefetch ``amounts__source``)."""
+        return {a.source.code: a.amount for a in self.amounts.all()}
+
+    @property
     def total(self) -> Decimal:
-        return self.central_investment + self.central_recurrent + self.local + self.other
+        return sum((a.amount for a in self.amounts.all()), Decimal("0"))
+
+
+class LineAmount(models.Model):
+    """The money of one line from one funding source of the plan's period (never zero).
+
+    ``plan`` and ``item`` repeat the line's (lines are replaced whole, never moved), so a roll-up
+    over thousands of plans reads this one table through its covering index instead of joining
+    the lines."""
+
+    line = models.ForeignKey(BudgetLine, on_delete=models.CASCADE, related_name="amounts")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(CatalogueItem, on_delete=models.PROTECT, related_name="+")
+    source = models.ForeignKey(FundingSource, on_delete=models.PROTECT, related_name="+")
+    amount = amount_field(_("số tiền"))
+
+    class Meta:
+        verbose_name = _("kinh phí theo nguồn")
+        verbose_name_plural = _("kinh phí theo nguồn")
+        constraints = [
+            models.UniqueConstraint(fields=["line", "source"], name="line_amount_unique_source"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="line_amount_positive"),
+        ]
+        indexes = [
+            # Roll-up: SUM(amount) GROUP BY item, source over the plans of a subtree
+            # (plan_id IN …), answered from this index alone (PostgreSQL INCLUDE column).
+            models.Index(fields=["plan", "item", "source"], include=["amount"], name="line_amount_rollup"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}: {self.amount}"
 
 
 class Household(models.Model):
@@ -344,10 +468,6 @@ class Envelope(models.Model):
 
     parent = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="envelopes")
     child = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="envelope")
-    central_investment = models.DecimalField(max_digits=15, decimal_places=3, null=True, blank=True)
-    central_recurrent = models.DecimalField(max_digits=15, decimal_places=3, null=True, blank=True)
-    local = models.DecimalField(max_digits=15, decimal_places=3, null=True, blank=True)
-    other = models.DecimalField(max_digits=15, decimal_places=3, null=True, blank=True)
 
     class Meta:
         verbose_name = _("trần kinh phí")
@@ -355,6 +475,26 @@ class Envelope(models.Model):
 
     def __str__(self) -> str:
         return f"{self.child} ≤ …"
+
+    @property
+    def ceiling_map(self) -> dict[str, Decimal]:
+        return {c.source.code: c.amount for c in self.ceilings.all()}
+
+
+class EnvelopeCeiling(models.Model):
+    """The ceiling of one source in an envelope (a source without a row has no ceiling)."""
+
+    envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="ceilings")
+    source = models.ForeignKey(FundingSource, on_delete=models.PROTECT, related_name="+")
+    amount = amount_field(_("trần"))
+
+    class Meta:
+        verbose_name = _("trần theo nguồn")
+        verbose_name_plural = _("trần theo nguồn")
+        constraints = [models.UniqueConstraint(fields=["envelope", "source"], name="envelope_ceiling_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} ≤ {self.amount}"
 
 
 class PlanRound(models.Model):

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.conf import settings
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from directory.models import AdministrativeUnit, Membership, Role, Tier, User
 from directory.selectors import units_operated_by
-from planning.models import AMOUNT_FIELDS, BudgetLine, CatalogueItem, LocalLabel, Plan, PlanRound
+from planning.models import (
+    BudgetLine,
+    CatalogueItem,
+    FundingSource,
+    LineAmount,
+    LocalLabel,
+    Plan,
+    PlanRound,
+    ProgrammePeriod,
+    RuralCriterion,
+)
 
 ZERO = Decimal("0")
 
@@ -21,9 +33,19 @@ def plan_scope_q(user: User) -> Q:
 
     The ministry (the nation unit) sees the provinces' plans. Built from the plan's own
     indexed unit/province/district columns, never from guardian's per-row join.
+
+    History: a two-tier unit also sees the plans of the three-tier units it succeeded on
+    1 July 2025 (``directory.UnitSuccession``): a commune its former communes' plans (the
+    2021-2025 period), a province its former provinces' plans and everything below them, as
+    the old province saw them. Seeing is all: acting on a plan takes a role in the plan's own
+    unit (or the unit its route names), which no two-tier agency has. The history is a
+    subquery inside the same statement, so it costs no extra query.
     """
+    from directory.selectors import predecessor_ids
+
     q = Q(pk__in=[])
-    for unit in units_operated_by(user).only("pk", "tier"):
+    units = list(units_operated_by(user).only("pk", "tier", "structure"))
+    for unit in units:
         if unit.tier == Tier.NATION:
             q |= Q(unit__tier=Tier.PROVINCE)
         elif unit.tier == Tier.PROVINCE:
@@ -32,6 +54,9 @@ def plan_scope_q(user: User) -> Q:
             q |= Q(unit_id=unit.pk) | Q(district_id=unit.pk)
         else:
             q |= Q(unit_id=unit.pk)
+    inherited = predecessor_ids(units)
+    if inherited is not None:
+        q |= Q(unit_id__in=inherited) | Q(province_id__in=inherited.filter(old__tier=Tier.PROVINCE))
     return q
 
 
@@ -87,7 +112,9 @@ def can_edit_content(user: User, plan: Plan) -> bool:
 
 
 def catalogue_for_period(period_code: str) -> QuerySet[CatalogueItem]:
-    return CatalogueItem.objects.filter(period__code=period_code).select_related("parent").order_by("position")
+    return (
+        CatalogueItem.objects.filter(period__code=period_code).select_related("parent", "period").order_by("position")
+    )
 
 
 def catalogue_for_province(period_code: str, province: AdministrativeUnit | None) -> QuerySet[CatalogueItem]:
@@ -102,81 +129,195 @@ def catalogue_for_province(period_code: str, province: AdministrativeUnit | None
     )
 
 
-def catalogue_for_plan(plan: Plan) -> QuerySet[CatalogueItem]:
+def criteria_for_period(period: ProgrammePeriod) -> QuerySet[RuralCriterion]:
+    """The period's national rural criteria with their indicators (two queries)."""
+    return RuralCriterion.objects.filter(period=period).prefetch_related("indicators").order_by("position")
+
+
+def plan_catalogues(plan: Plan) -> dict[str, str | None]:
+    """The catalogues a plan's lines may use: {period code: None when allowed, else why not}.
+
+    The plan's own period always; an earlier period listed in
+    ``settings.PLANNING_CONTINUING_CATALOGUES`` while 1 January of the plan's year is on or
+    before its end date (continuing tasks: 2021-2025 lines in 2026 plans, not in 2027)."""
+    period = plan.cycle.period
+    allowed: dict[str, str | None] = {period.code: None}
+    continuing = settings.PLANNING_CONTINUING_CATALOGUES
+    earlier = ProgrammePeriod.objects.filter(code__in=list(continuing), last_year__lt=period.first_year)
+    for code in earlier.order_by("-first_year").values_list("code", flat=True):
+        until = continuing[code]
+        if dt.date(plan.cycle.year, 1, 1) <= until:
+            allowed[code] = None
+        else:
+            allowed[code] = _(
+                "Danh mục giai đoạn %(old)s chỉ dùng cho nhiệm vụ chuyển tiếp đến hết ngày %(until)s; "
+                "kế hoạch năm %(year)s chỉ nhận nội dung của danh mục giai đoạn %(period)s."
+            ) % {"old": code, "until": until.strftime("%d/%m/%Y"), "year": plan.cycle.year, "period": period.code}
+    return allowed
+
+
+def catalogue_for_plan(plan: Plan) -> list[CatalogueItem]:
+    """Every item a plan's lines may use, in document order: its period's (the province's
+    subset) and then, in a dual-catalogue year, the continuing catalogue's."""
     province = plan.unit if plan.unit.tier == Tier.PROVINCE else plan.province
-    return catalogue_for_province(plan.cycle.period.code, province)
+    return [
+        item
+        for code, refusal in plan_catalogues(plan).items()
+        if refusal is None
+        for item in catalogue_for_province(code, province)
+    ]
 
 
-# --- totals -------------------------------------------------------------------------------
+# --- money -------------------------------------------------------------------------------
+#
+# A plan's money is its lines' amounts, one row per (line, source of the period). Every figure
+# shown anywhere (pages, exports, the API, the workbench) comes from ``totals`` below: a dict
+# with one key per source code of the period, plus "central" (the sources of the central
+# group) and "total"; ``by_item`` and ``by_project`` have the same shape.
+
+DERIVED_KEYS = ("central", "total")
 
 
-def _sums(lines: QuerySet[BudgetLine], *group_by: str) -> QuerySet:
-    aggregates = {field: Coalesce(Sum(field), ZERO) for field in AMOUNT_FIELDS}
-    return lines.values(*group_by).annotate(**aggregates) if group_by else lines.aggregate(**aggregates)
+def period_sources(period: ProgrammePeriod | int) -> list[FundingSource]:
+    """The funding sources of a period, in column order."""
+    period_id = period if isinstance(period, int) else period.pk
+    return list(FundingSource.objects.filter(period_id=period_id).order_by("position"))
 
 
-def subtree_lines(plan: Plan) -> QuerySet[BudgetLine]:
-    """Lines of the plan and of every plan below it in the same cycle and type.
-
-    The plans are chosen first (an indexed lookup on plan) and the lines by ``plan_id IN``:
-    an OR across the join would scan every budget line of the country."""
-    below = {Tier.PROVINCE: Q(province_id=plan.unit_id), Tier.DISTRICT: Q(district_id=plan.unit_id)}
-    same_cycle = Q(cycle_id=plan.cycle_id, plan_type=plan.plan_type)
-    if plan.unit.tier == Tier.NATION:
-        plans = Plan.objects.filter(same_cycle)
-    elif plan.unit.tier in below:
-        plans = Plan.objects.filter(Q(pk=plan.pk) | (below[plan.unit.tier] & same_cycle))
-    else:
-        return BudgetLine.objects.filter(plan_id=plan.pk)
-    return BudgetLine.objects.filter(plan_id__in=plans.values("pk"))
+def plan_sources(plan: Plan) -> list[FundingSource]:
+    """The sources of the plan's period (one query, without loading the cycle)."""
+    return list(FundingSource.objects.filter(period__cycles__id=plan.cycle_id).order_by("position"))
 
 
-def _with_totals(row: dict) -> dict[str, Decimal]:
-    out = {field: row[field] for field in AMOUNT_FIELDS}
-    out["central"] = out["central_investment"] + out["central_recurrent"]
-    out["total"] = out["central"] + out["local"] + out["other"]
+def plan_lines(plan: Plan) -> QuerySet[BudgetLine]:
+    """The plan's lines in order, with their item, catalogue and amounts (three queries)."""
+    return (
+        BudgetLine.objects.filter(plan_id=plan.pk)
+        .select_related("item__period", "item__parent")
+        .prefetch_related(Prefetch("amounts", queryset=LineAmount.objects.select_related("source")))
+        .order_by("position")
+    )
+
+
+def with_derived(sources: list[FundingSource], amounts: dict[str, Decimal]) -> dict[str, Decimal]:
+    """Amounts per source code (missing ones zero) with the central subtotal and the total."""
+    out = {s.code: amounts.get(s.code, ZERO) for s in sources}
+    out["central"] = sum((out[s.code] for s in sources if s.group == FundingSource.Group.CENTRAL), ZERO)
+    out["total"] = sum((out[s.code] for s in sources), ZERO)
     return out
 
 
-def totals(lines: QuerySet[BudgetLine]) -> dict:
-    """Sums per source, per catalogue item and per project (the item's parent, or the item
-    itself when it has no sub-projects), from one GROUP BY over the lines; the overall and
-    project sums add up the few per-item rows in Python."""
-    rows = list(_sums(lines, "item_id"))
-    items = {
-        i.pk: i for i in CatalogueItem.objects.filter(pk__in=[r["item_id"] for r in rows]).select_related("parent")
-    }
+def zero_totals(sources: list[FundingSource]) -> dict[str, Decimal]:
+    return with_derived(sources, {})
+
+
+def line_amounts(line: BudgetLine, sources: list[FundingSource]) -> dict[str, Decimal]:
+    """One line's amounts with its subtotals (``amounts`` prefetched, see ``plan_lines``)."""
+    return with_derived(sources, line.amount_map)
+
+
+def _grouped(amounts: QuerySet[LineAmount], key: str, *, own_plan_id: int | None = None) -> dict:
+    """{key value: {source code: sum}} from one GROUP BY over the amounts; with
+    ``own_plan_id``, also {key value: {source code: sum of that plan's own lines}} in the same
+    query (a filtered SUM), as ``(sums, own)``."""
+    out: dict = {}
+    own: dict = {}
+    aggregates = {"sum": Sum("amount")}
+    if own_plan_id is not None:
+        aggregates["own"] = Sum("amount", filter=Q(plan_id=own_plan_id))
+    for row in amounts.values(key, "source__code").annotate(**aggregates).order_by():
+        out.setdefault(row[key], {})[row["source__code"]] = row["sum"]
+        if row.get("own"):
+            own.setdefault(row[key], {})[row["source__code"]] = row["own"]
+    return (out, own) if own_plan_id is not None else out
+
+
+def subtree_plans(plan: Plan) -> QuerySet[Plan]:
+    """The plan and every plan below it in the same cycle and type (an indexed lookup)."""
+    below = {Tier.PROVINCE: Q(province_id=plan.unit_id), Tier.DISTRICT: Q(district_id=plan.unit_id)}
+    same_cycle = Q(cycle_id=plan.cycle_id, plan_type=plan.plan_type)
+    if plan.unit.tier == Tier.NATION:
+        return Plan.objects.filter(same_cycle)
+    if plan.unit.tier in below:
+        return Plan.objects.filter(Q(pk=plan.pk) | (below[plan.unit.tier] & same_cycle))
+    return Plan.objects.filter(pk=plan.pk)
+
+
+def subtree_amounts(plan: Plan) -> QuerySet[LineAmount]:
+    """Amounts of the plan and of every plan below it. The plans are chosen first and the
+    amounts by ``plan_id IN``: an OR across a join would scan every amount of the country."""
+    return LineAmount.objects.filter(plan_id__in=subtree_plans(plan).values("pk"))
+
+
+def totals(amounts: QuerySet[LineAmount], sources: list[FundingSource], *, own_plan_id: int | None = None) -> dict:
+    """Sums of the lines per source, from one GROUP BY over the amounts:
+
+    - ``by_item``: per budgetable item (leaf) code;
+    - ``by_group``: per item that has children (a project, a component, a component content),
+      the sum of its leaves;
+    - ``by_project``: per top-level item (2021-2025 project, 2026-2030 component);
+    - and the overall sums at the top level. Each value has the shape of ``with_derived``;
+    - with ``own_plan_id``, ``own``: the sums of that plan's own lines (same query)."""
+    if own_plan_id is not None:
+        per_item, own_per_item = _grouped(amounts, "item_id", own_plan_id=own_plan_id)
+    else:
+        per_item, own_per_item = _grouped(amounts, "item_id"), {}
+    # Every item of the periods the lines use (a few dozen): the leaves and all their ancestors.
+    periods = CatalogueItem.objects.filter(pk__in=list(per_item)).values("period_id")
+    catalogue = {i.pk: i for i in CatalogueItem.objects.filter(period_id__in=periods)} if per_item else {}
     by_item: dict[str, dict[str, Decimal]] = {}
+    by_group: dict[str, dict[str, Decimal]] = {}
     by_project: dict[str, dict[str, Decimal]] = {}
-    overall = zero_totals()
-    for row in sorted(rows, key=lambda r: items[r["item_id"]].position):
-        item = items[row["item_id"]]
-        sums = _with_totals(row)
+    overall = zero_totals(sources)
+    for item_id in sorted(per_item, key=lambda pk: (catalogue[pk].period_id, catalogue[pk].position)):
+        item = catalogue[item_id]
+        sums = with_derived(sources, per_item[item_id])
         by_item[item.code] = sums
-        project = by_project.setdefault(item.parent.code if item.parent else item.code, zero_totals())
+        ancestor = catalogue.get(item.parent_id)
+        top = item
+        while ancestor is not None:
+            group = by_group.setdefault(ancestor.code, zero_totals(sources))
+            for key, value in sums.items():
+                group[key] += value
+            top, ancestor = ancestor, catalogue.get(ancestor.parent_id)
+        project = by_project.setdefault(top.code, zero_totals(sources))
         for key, value in sums.items():
             project[key] += value
             overall[key] += value
-    return {**overall, "by_item": by_item, "by_project": by_project}
+    result = {**overall, "by_item": by_item, "by_group": by_group, "by_project": by_project}
+    if own_plan_id is not None:
+        own: dict[str, Decimal] = {}
+        for sums in own_per_item.values():
+            for code, value in sums.items():
+                own[code] = own.get(code, ZERO) + value
+        result["own"] = with_derived(sources, own)
+    return result
 
 
 def plan_totals(plan: Plan, *, include_children: bool = True) -> dict:
     """Totals of a plan: its own lines, plus (for a parent plan) everything below it."""
-    lines = subtree_lines(plan) if include_children else plan.lines.all()
-    result = totals(lines)
-    if include_children:
-        result["own"] = _with_totals(_sums(plan.lines.all()))
-    return result
-
-
-def zero_totals() -> dict[str, Decimal]:
-    return _with_totals(dict.fromkeys(AMOUNT_FIELDS, ZERO))
+    sources = plan_sources(plan)
+    if not include_children:
+        return totals(LineAmount.objects.filter(plan_id=plan.pk), sources)
+    return totals(subtree_amounts(plan), sources, own_plan_id=plan.pk)
 
 
 def line_totals_for(plans: Iterable[Plan]) -> dict[int, dict[str, Decimal]]:
-    """Own totals of many plans at once (one query), keyed by plan id."""
-    rows = _sums(BudgetLine.objects.filter(plan__in=list(plans)), "plan_id")
-    return {row["plan_id"]: _with_totals(row) for row in rows}
+    """Own totals of many plans at once (one query for the sums, one for the sources of their
+    periods), keyed by plan id; plans without lines are absent."""
+    plans = list(plans)
+    if not plans:
+        return {}
+    rows = _grouped(LineAmount.objects.filter(plan_id__in=[p.pk for p in plans]), "plan_id")
+    # The sources of every period on the page, whether or not its plans have lines yet: the
+    # query count stays the same whatever the data.
+    sources: dict[int, list[FundingSource]] = {}
+    periods = {plan.cycle.period_id for plan in plans}
+    for source in FundingSource.objects.filter(period_id__in=periods).order_by("position"):
+        sources.setdefault(source.period_id, []).append(source)
+    return {
+        plan.pk: with_derived(sources.get(plan.cycle.period_id, []), rows[plan.pk]) for plan in plans if plan.pk in rows
+    }
 
 
 def rounds_of(plan: Plan) -> QuerySet[PlanRound]:

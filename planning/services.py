@@ -19,23 +19,27 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from config.errors import Conflict, StructuredValidationError
-from directory.models import AdministrativeUnit, Agency, AgencyKind, Role, User
+from directory.models import AdministrativeUnit, Agency, AgencyKind, Role, Tier, User
 from directory.services import unit_label
 from planning import selectors
 from planning.models import (
-    AMOUNT_FIELDS,
     AMOUNT_MAX,
     BudgetLine,
     CatalogueItem,
     Cycle,
     Envelope,
+    EnvelopeCeiling,
+    FundingSource,
     Household,
     Indicator,
+    LineAmount,
     LocalLabel,
     Plan,
     PlanRound,
     PlanType,
     ProgrammePeriod,
+    RuralCriterion,
+    RuralIndicator,
 )
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -58,9 +62,12 @@ HOUSEHOLD_FIELDS = ("code", "head_name", "cause", "planned_support", "responsibl
 
 @transaction.atomic
 def catalogue_load(*, path: Path) -> ProgrammePeriod:
-    """Load one period's catalogue file (``planning/data/catalogue-<period>.json``). Idempotent."""
+    """Load one period's catalogue file (``planning/data/catalogue-<period>.json``): the
+    period, its funding sources and its items. Idempotent; a source or item missing from the
+    file is left in place (plans of the past refer to it)."""
     data = json.loads(path.read_text(encoding="utf-8"))
     first, last = (int(y) for y in data["period"].split("-"))
+    owner = data.get("owner", {})
     period, _created = ProgrammePeriod.objects.update_or_create(
         code=data["period"],
         defaults={
@@ -69,8 +76,27 @@ def catalogue_load(*, path: Path) -> ProgrammePeriod:
             "legal_basis": data.get("legal_basis", ""),
             "first_year": first,
             "last_year": last,
+            "owner_vi": owner.get("title_vi", ""),
+            "owner_en": owner.get("title_en", ""),
         },
     )
+    if not data.get("sources"):
+        raise ValidationError({"sources": f"{path.name}: a period needs its funding sources."})
+    for position, row in enumerate(data["sources"]):
+        if row["code"] in selectors.DERIVED_KEYS:
+            raise ValidationError({"sources": f"{path.name}: “{row['code']}” is reserved for a subtotal."})
+        FundingSource.objects.update_or_create(
+            period=period,
+            code=row["code"],
+            defaults={
+                "title_vi": row["title_vi"],
+                "title_en": row.get("title_en", ""),
+                "short_vi": row.get("short_vi", ""),
+                "short_en": row.get("short_en", ""),
+                "group": row["group"],
+                "position": position,
+            },
+        )
     items: dict[str, CatalogueItem] = {}
     for position, row in enumerate(data["items"]):
         item, _created = CatalogueItem.objects.update_or_create(
@@ -82,6 +108,10 @@ def catalogue_load(*, path: Path) -> ProgrammePeriod:
                 "title_en": row.get("title_en", ""),
                 "lead_agency_kind": row["lead_agency_kind"],
                 "budgetable": row["budgetable"],
+                "kind": row.get("kind") or ("sub_project" if row["parent"] else "project"),
+                "lead_ministries": row.get("lead_ministries", []),
+                "levels": row.get("levels", []),
+                "verified": row.get("verified", True),
                 "position": position,
             },
         )
@@ -89,8 +119,43 @@ def catalogue_load(*, path: Path) -> ProgrammePeriod:
     return period
 
 
+@transaction.atomic
+def criteria_load(*, path: Path) -> int:
+    """Load a period's national rural criteria (``rural-criteria-<period>.json``); returns how
+    many indicators. Idempotent. The period's catalogue must be loaded first."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    period = ProgrammePeriod.objects.get(code=data["period"])
+    count = 0
+    for position, row in enumerate(data["criteria"]):
+        criterion, _created = RuralCriterion.objects.update_or_create(
+            period=period,
+            code=row["code"],
+            defaults={"title_vi": row["title_vi"], "title_en": row.get("title_en", ""), "position": position},
+        )
+        for index, ind in enumerate(row["indicators"]):
+            RuralIndicator.objects.update_or_create(
+                criterion=criterion,
+                code=ind["code"],
+                defaults={
+                    "title_vi": ind["title_vi"],
+                    "title_en": ind.get("title_en", ""),
+                    "unit_of_measure": ind.get("unit", ""),
+                    "kind": ind.get("kind", ""),
+                    "targets": ind.get("targets", {}),
+                    "verified": ind.get("verified", True),
+                    "position": index,
+                },
+            )
+            count += 1
+    return count
+
+
 def catalogue_load_all() -> list[ProgrammePeriod]:
-    return [catalogue_load(path=path) for path in sorted(DATA_DIR.glob("catalogue-*.json"))]
+    """Every period's catalogue, then every period's rural criteria."""
+    periods = [catalogue_load(path=path) for path in sorted(DATA_DIR.glob("catalogue-*.json"))]
+    for path in sorted(DATA_DIR.glob("rural-criteria-*.json")):
+        criteria_load(path=path)
+    return periods
 
 
 @transaction.atomic
@@ -125,9 +190,29 @@ def local_labels_load_all() -> int:
     return sum(local_labels_load(path=path) for path in sorted(DATA_DIR.glob("local-labels-*.json")))
 
 
+def cycle_period(year: int) -> ProgrammePeriod:
+    """The period a cycle of ``year`` belongs to; ValidationError when there is none or it has
+    no catalogue or sources yet (a cycle whose plans could never take a line)."""
+    period = ProgrammePeriod.objects.filter(first_year__lte=year, last_year__gte=year).first()
+    if period is None:
+        raise ValidationError({"year": _("Năm %(year)s không thuộc giai đoạn chương trình nào.") % {"year": year}})
+    if not period.items.filter(budgetable=True).exists() or not period.sources.exists():
+        raise ValidationError(
+            {
+                "year": _(
+                    "Giai đoạn %(period)s chưa có danh mục nội dung và nguồn vốn: chưa thể mở chu kỳ năm %(year)s."
+                )
+                % {"period": period.code, "year": year}
+            }
+        )
+    return period
+
+
 @transaction.atomic
 def cycle_ensure(*, year: int, structure: str, plan_types: list[str] | None = None) -> Cycle:
-    period = ProgrammePeriod.objects.get(first_year__lte=year, last_year__gte=year)
+    """Open (or update) the cycle of ``year`` in ``structure``; refused when its period has no
+    catalogue (see ``cycle_period``)."""
+    period = cycle_period(year)
     types = plan_types or [t.value for t in PlanType]
     # The name is stored data, in Vietnamese (the documents' language), not a UI string.
     label = "hai cấp" if structure == "two-tier" else "ba cấp"
@@ -267,47 +352,118 @@ def parse_amount(raw: Any) -> Decimal:
 @dataclass
 class LineInput:
     item: CatalogueItem
-    values: dict[str, Any]
+    texts: dict[str, str]
+    amounts: dict[FundingSource, Decimal]
+
+
+# Keys a client may send back unchanged from a GET of the lines; they are computed, not stored.
+LINE_READ_ONLY_KEYS = frozenset({"item_title", "catalogue_title", "total", "central"})
+LINE_KEYS = frozenset({"item", "catalogue", "amounts", *LINE_TEXT_FIELDS}) | LINE_READ_ONLY_KEYS
+
+
+def _source_error(code: str, sources: dict[str, FundingSource], period: ProgrammePeriod) -> str:
+    others = list(
+        FundingSource.objects.filter(code=code)
+        .exclude(period=period)
+        .order_by("period__first_year")
+        .values_list("period__code", flat=True)
+    )
+    if others:
+        return _("Nguồn vốn “%(code)s” thuộc giai đoạn %(other)s, không dùng trong kế hoạch giai đoạn %(period)s.") % {
+            "code": code,
+            "other": ", ".join(others),
+            "period": period.code,
+        }
+    return _("Không có nguồn vốn “%(code)s”; các nguồn của giai đoạn %(period)s: %(codes)s.") % {
+        "code": code,
+        "period": period.code,
+        "codes": ", ".join(sources),
+    }
 
 
 def validate_lines(*, plan: Plan, rows: list[dict[str, Any]]) -> list[LineInput]:
-    """Check every row; raise one ValidationError naming each bad row and field."""
-    items = {i.code: i for i in selectors.catalogue_for_plan(plan)}
-    errors: dict[int, dict[str, list[str]]] = {}
-    clean: list[LineInput] = []
+    """Check every row; raise one ValidationError naming each bad row and field.
+
+    A row: ``{"item": "C1.02.01", "catalogue": "2026-2030" (default: the plan's period),
+    "content": …, "lead_agency": …, "coordinating_agencies": …, "beneficiaries": …,
+    "amounts": {"<source code>": "45500.000", …}}``; errors on amounts are
+    ``{"amounts": {"<source code>": [msg]}}``."""
     if not isinstance(rows, list):
         raise ValidationError({"lines": _("Cần một danh sách các dòng.")})
+    period = plan.cycle.period
+    catalogues = selectors.plan_catalogues(plan)
+    province = plan.unit if plan.unit.tier == Tier.PROVINCE else plan.province
+    items_of: dict[str, dict[str, CatalogueItem]] = {}
+    sources = {s.code: s for s in selectors.plan_sources(plan)}
+    errors: dict[int, dict[str, Any]] = {}
+    clean: list[LineInput] = []
     for index, row in enumerate(rows):
-        row_errors: dict[str, list[str]] = {}
+        row_errors: dict[str, Any] = {}
         if not isinstance(row, dict):
             errors[index] = {"non_field_errors": [_("Mỗi dòng phải là một đối tượng.")]}
             continue
-        code = str(row.get("item", "")).strip()
-        item = items.get(code)
-        if item is None:
-            row_errors["item"] = [
-                _("Mã “%(code)s” không có trong danh mục giai đoạn %(period)s của địa phương.")
-                % {"code": code, "period": plan.cycle.period.code}
+        for key in sorted(set(row) - LINE_KEYS):
+            row_errors[key] = [_("Trường không xác định.")]
+        catalogue = str(row.get("catalogue") or period.code).strip()
+        item = None
+        if catalogue not in catalogues:
+            row_errors["catalogue"] = [
+                _("Không có danh mục giai đoạn “%(catalogue)s” cho kế hoạch năm %(year)s.")
+                % {"catalogue": catalogue, "year": plan.cycle.year}
             ]
-        elif not item.budgetable:
-            row_errors["item"] = [_("Dự án %(code)s có tiểu dự án: hãy ghi kinh phí vào tiểu dự án.") % {"code": code}]
-        values: dict[str, Any] = {}
-        for field in AMOUNT_FIELDS:
-            try:
-                values[field] = parse_amount(row.get(field))
-            except ValueError as exc:
-                row_errors[field] = [str(exc)]
+        elif catalogues[catalogue] is not None:
+            row_errors["catalogue"] = [catalogues[catalogue]]
+        else:
+            if catalogue not in items_of:
+                items_of[catalogue] = {i.code: i for i in selectors.catalogue_for_province(catalogue, province)}
+            code = str(row.get("item", "")).strip()
+            item = items_of[catalogue].get(code)
+            if item is None:
+                row_errors["item"] = [
+                    _("Mã “%(code)s” không có trong danh mục giai đoạn %(period)s của địa phương.")
+                    % {"code": code, "period": catalogue}
+                ]
+            elif not item.budgetable:
+                row_errors["item"] = [
+                    _("“%(code)s” có nội dung con: hãy ghi kinh phí vào từng nội dung con.") % {"code": code}
+                ]
+            elif item.levels and plan.unit.tier not in item.levels:
+                row_errors["item"] = [
+                    _("Nội dung %(code)s không bố trí kinh phí ở cấp %(tier)s.")
+                    % {"code": code, "tier": plan.unit.get_tier_display().lower()}
+                ]
+        amounts: dict[FundingSource, Decimal] = {}
+        raw_amounts = row.get("amounts", {})
+        if not isinstance(raw_amounts, dict):
+            row_errors["amounts"] = [_("Cần một đối tượng {mã nguồn vốn: số tiền}.")]
+        else:
+            amount_errors: dict[str, list[str]] = {}
+            for code, raw in raw_amounts.items():
+                source = sources.get(code)
+                if source is None:
+                    amount_errors[code] = [_source_error(code, sources, period)]
+                    continue
+                try:
+                    value = parse_amount(raw)
+                except ValueError as exc:
+                    amount_errors[code] = [str(exc)]
+                    continue
+                if value:
+                    amounts[source] = value
+            if amount_errors:
+                row_errors["amounts"] = amount_errors
+        texts: dict[str, str] = {}
         for field in LINE_TEXT_FIELDS:
             value = row.get(field) or ""
             if not isinstance(value, str):
                 row_errors[field] = [_("Cần một chuỗi ký tự.")]
             elif len(value) > (BudgetLine._meta.get_field(field).max_length or 10_000):
                 row_errors[field] = [_("Quá dài.")]
-            values[field] = value.strip() if isinstance(value, str) else ""
+            texts[field] = value.strip() if isinstance(value, str) else ""
         if row_errors:
             errors[index] = row_errors
         else:
-            clean.append(LineInput(item=item, values=values))
+            clean.append(LineInput(item=item, texts=texts, amounts=amounts))
     if errors:
         raise StructuredValidationError({"lines": errors})
     return clean
@@ -321,28 +477,48 @@ def plan_lines_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any]]) -
     clean = validate_lines(plan=plan, rows=rows)
     plan.lines.all().delete()
     lines = BudgetLine.objects.bulk_create(
-        [BudgetLine(plan=plan, position=i, item=row.item, **row.values) for i, row in enumerate(clean)]
+        [BudgetLine(plan=plan, position=i, item=row.item, **row.texts) for i, row in enumerate(clean)]
+    )
+    LineAmount.objects.bulk_create(
+        LineAmount(line=line, plan=plan, item=row.item, source=source, amount=amount)
+        for line, row in zip(lines, clean, strict=True)
+        for source, amount in row.amounts.items()
     )
     _touch(plan, actor)
-    return lines
+    return list(selectors.plan_lines(plan))
 
 
 @transaction.atomic
 def plan_indicators_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any]]) -> list[Indicator]:
+    """Replace the plan's indicators; a row may name the national criterion indicator it
+    measures (``"criterion": "6.1"``, a code of the period's rural criteria)."""
     plan = plan_lock(plan.pk)
     plan_require_editor(actor, plan)
+    if not isinstance(rows, list):
+        raise ValidationError({"indicators": _("Cần một danh sách các chỉ tiêu.")})
+    criteria = {c.code: c for c in RuralIndicator.objects.filter(criterion__period_id=plan.cycle.period_id)}
     errors: dict[int, dict[str, list[str]]] = {}
     objects = []
     for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            errors[index] = {"non_field_errors": [_("Mỗi dòng phải là một đối tượng.")]}
+            continue
+        criterion_code = str(row.get("criterion") or "").strip()
         indicator = Indicator(
             plan=plan,
             position=index,
             code=str(row.get("code") or ""),
+            criterion=criteria.get(criterion_code),
             name=str(row.get("name") or ""),
             unit_of_measure=str(row.get("unit") or ""),
             kind=str(row.get("kind") or ""),
         )
         row_errors: dict[str, list[str]] = {}
+        if criterion_code and criterion_code not in criteria:
+            row_errors["criterion"] = [
+                _("Không có chỉ tiêu “%(code)s” trong bộ tiêu chí giai đoạn %(period)s.")
+                % {"code": criterion_code, "period": plan.cycle.period.code}
+            ]
         for field in ("value", "value_max", "baseline"):
             raw = row.get(field)
             if raw in (None, "") and field != "value":
@@ -408,49 +584,56 @@ def plan_households_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any
 
 @transaction.atomic
 def envelope_set(*, actor: User, child: Plan, ceilings: dict[str, Any]) -> Envelope:
-    """The parent plan's unit sets a ceiling per source for one child plan."""
+    """The parent plan's unit sets a ceiling per source for one child plan
+    (``{"<source code>": amount or null}``; a source left out or null has no ceiling)."""
     if child.parent_id is None:
         raise ValidationError({"child": _("Kế hoạch này không có kế hoạch cấp trên.")})
     parent = plan_lock(child.parent_id)
     if not selectors.user_roles_on_unit(actor, parent.unit) & {Role.DRAFTER, Role.HEAD}:
         raise PermissionDenied(_("Chỉ cấp trên mới giao trần kinh phí."))
+    sources = {s.code: s for s in selectors.plan_sources(child)}
     values, errors = {}, {}
-    for field in AMOUNT_FIELDS:
-        raw = ceilings.get(field)
+    for code, raw in ceilings.items():
+        if code not in sources:
+            errors[code] = [_source_error(code, sources, child.cycle.period)]
+            continue
         if raw in (None, ""):
-            values[field] = None
             continue
         try:
-            values[field] = parse_amount(raw)
+            values[sources[code]] = parse_amount(raw)
         except ValueError as exc:
-            errors[field] = [str(exc)]
+            errors[code] = [str(exc)]
     if errors:
         raise ValidationError(errors)
-    envelope, _created = Envelope.objects.update_or_create(parent=parent, child=child, defaults=values)
+    envelope, _created = Envelope.objects.get_or_create(parent=parent, child=child)
+    envelope.ceilings.all().delete()
+    EnvelopeCeiling.objects.bulk_create(
+        EnvelopeCeiling(envelope=envelope, source=source, amount=amount) for source, amount in values.items()
+    )
     return envelope
 
 
 def envelope_violations(plan: Plan) -> list[dict[str, Any]]:
     """Sources where the plan (with everything below it) exceeds its envelope, naming the lines."""
-    envelope = Envelope.objects.filter(child=plan).first()
+    envelope = Envelope.objects.filter(child=plan).prefetch_related("ceilings__source").first()
     if envelope is None:
         return []
     sums = selectors.plan_totals(plan)
     violations = []
-    for field in AMOUNT_FIELDS:
-        ceiling = getattr(envelope, field)
-        if ceiling is not None and sums[field] > ceiling:
-            lines = [
-                {"item": line.item.code, "content": line.content, "amount": str(getattr(line, field))}
-                for line in plan.lines.select_related("item").filter(**{f"{field}__gt": 0})
-            ]
+    for ceiling in envelope.ceilings.all():
+        code = ceiling.source.code
+        if sums[code] > ceiling.amount:
+            amounts = LineAmount.objects.filter(plan=plan, source=ceiling.source).select_related("line__item")
             violations.append(
                 {
-                    "source": field,
-                    "ceiling": str(ceiling),
-                    "planned": str(sums[field]),
-                    "excess": str(sums[field] - ceiling),
-                    "lines": lines,
+                    "source": code,
+                    "ceiling": str(ceiling.amount),
+                    "planned": str(sums[code]),
+                    "excess": str(sums[code] - ceiling.amount),
+                    "lines": [
+                        {"item": a.line.item.code, "content": a.line.content, "amount": str(a.amount)}
+                        for a in amounts.order_by("line__position")
+                    ],
                 }
             )
     return violations
@@ -461,13 +644,15 @@ def _decimal_or_none(value: Decimal | None) -> str | None:
 
 
 def snapshot_lines(plan: Plan) -> list[dict[str, Any]]:
+    """The lines as frozen in a round: item, catalogue, texts and the non-zero amounts."""
     return [
         {
             "item": line.item.code,
+            "catalogue": line.item.period.code,
             **{f: getattr(line, f) for f in LINE_TEXT_FIELDS},
-            **{f: str(getattr(line, f)) for f in AMOUNT_FIELDS},
+            "amounts": {code: str(value) for code, value in line.amount_map.items()},
         }
-        for line in plan.lines.select_related("item").order_by("position")
+        for line in selectors.plan_lines(plan)
     ]
 
 
@@ -475,6 +660,7 @@ def snapshot_indicators(plan: Plan) -> list[dict[str, Any]]:
     return [
         {
             "code": i.code,
+            "criterion": i.criterion.code if i.criterion else None,
             "name": i.name,
             "unit": i.unit_of_measure,
             "kind": i.kind,
@@ -482,7 +668,7 @@ def snapshot_indicators(plan: Plan) -> list[dict[str, Any]]:
             "value_max": _decimal_or_none(i.value_max),
             "baseline": _decimal_or_none(i.baseline),
         }
-        for i in plan.indicators.order_by("position")
+        for i in plan.indicators.select_related("criterion").order_by("position")
     ]
 
 

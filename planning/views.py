@@ -28,6 +28,7 @@ from config.errors import Conflict, validation_detail
 from directory.models import Tier, User
 from planning import selectors, services
 from planning.forms import (
+    AMOUNT_PREFIX,
     UNITS_OF_MEASURE,
     BudgetLineFormSet,
     HouseholdFormSet,
@@ -35,8 +36,9 @@ from planning.forms import (
     PlanFilterForm,
     PlanHeaderForm,
     RowFormSet,
+    item_choice_value,
 )
-from planning.models import AMOUNT_FIELDS, BudgetLine, CatalogueItem, Plan, PlanType
+from planning.models import BudgetLine, CatalogueItem, FundingSource, Plan, PlanType
 
 PAGE_SIZE = 50
 ZERO = Decimal("0")
@@ -56,15 +58,14 @@ def _tidy(value: Decimal | None) -> Decimal:
     return value.normalize() if value else ZERO
 
 
-def _sources() -> list[tuple[str, str]]:
-    return [(name, capfirst(BudgetLine._meta.get_field(name).verbose_name)) for name in AMOUNT_FIELDS]
+def _sources(sources: list[FundingSource]) -> list[tuple[str, str]]:
+    """(code, column header) of the period's sources, in column order."""
+    return [(source.code, capfirst(source.short)) for source in sources]
 
 
-def _amounts(row: dict[str, Decimal] | BudgetLine) -> list[Decimal]:
-    """The four sources of a row (a dict of sums or a budget line), in column order."""
-    if isinstance(row, BudgetLine):
-        return [_tidy(getattr(row, name)) for name in AMOUNT_FIELDS]
-    return [_tidy(row.get(name)) for name in AMOUNT_FIELDS]
+def _amounts(row: dict[str, Decimal], sources: list[FundingSource]) -> list[Decimal]:
+    """A row's amounts (a dict of sums by source code) in column order."""
+    return [_tidy(row.get(source.code)) for source in sources]
 
 
 # --- list -----------------------------------------------------------------------------------
@@ -92,6 +93,7 @@ class BudgetGroup:
     title: str
     subtotal: list[Decimal]
     subtotal_total: Decimal
+    catalogue: str = ""
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -101,53 +103,75 @@ class BudgetGroup:
 
 
 def _budget_groups(
-    rows: list[dict[str, Any]], catalogue: list[CatalogueItem], by_project: dict[str, dict[str, Decimal]]
+    rows: list[dict[str, Any]],
+    catalogue: list[CatalogueItem],
+    by_project: dict[str, dict[str, Decimal]],
+    sources: list[FundingSource],
 ) -> list[BudgetGroup]:
-    """Rows (each with an item ``code``) grouped by project in catalogue order, with subtotals."""
-    titles = {item.code: item.title for item in catalogue}
-    position = {item.code: item.position for item in catalogue}
-    groups: dict[str, BudgetGroup] = {}
-    for row in sorted(rows, key=lambda r: position.get(r["code"].split(".")[0], len(position))):
-        project = row["code"].split(".")[0]
-        if project not in groups:
-            sums = by_project.get(project, {})
-            groups[project] = BudgetGroup(
-                code=project,
-                title=titles.get(project, ""),
-                subtotal=_amounts(sums),
+    """Rows (each with an item ``code`` and its ``catalogue``) grouped under their top-level
+    item (project, component) in catalogue order, with subtotals; a continuing catalogue's
+    groups come after the plan's own."""
+    by_key = {(item.period.code, item.code): item for item in catalogue}
+    order = {key: rank for rank, key in enumerate(by_key)}
+    groups: dict[tuple[str, str], BudgetGroup] = {}
+    for row in rows:
+        item = by_key.get((row["catalogue"], row["code"]))
+        top = item
+        while top is not None and top.parent_id is not None:
+            top = top.parent
+        key = (row["catalogue"], top.code if top else row["code"])
+        if key not in groups:
+            sums = by_project.get(key[1], {})
+            groups[key] = BudgetGroup(
+                code=key[1],
+                title=top.title if top else "",
+                subtotal=_amounts(sums, sources),
                 subtotal_total=_tidy(sums.get("total")),
+                catalogue=row["catalogue"],
             )
-        groups[project].rows.append(row)
-    return list(groups.values())
+        groups[key].rows.append(row)
+    return [groups[key] for key in sorted(groups, key=lambda k: order.get(k, len(order)))]
 
 
-def _line_rows(lines: list[BudgetLine]) -> list[dict[str, Any]]:
+def _line_rows(lines: list[BudgetLine], sources: list[FundingSource]) -> list[dict[str, Any]]:
+    rows = []
+    for line in lines:
+        sums = selectors.line_amounts(line, sources)
+        rows.append(
+            {
+                "code": line.item.code,
+                "catalogue": line.item.period.code,
+                "title": line.item.title,
+                "content": line.content,
+                "lead_agency": line.lead_agency,
+                "amounts": _amounts(sums, sources),
+                "total": _tidy(sums["total"]),
+            }
+        )
+    return rows
+
+
+def _item_rows(
+    by_item: dict[str, dict[str, Decimal]], catalogue: list[CatalogueItem], sources: list[FundingSource]
+) -> list[dict[str, Any]]:
+    items = {item.code: item for item in catalogue}
     return [
         {
-            "code": line.item.code,
-            "title": line.item.title,
-            "content": line.content,
-            "lead_agency": line.lead_agency,
-            "amounts": _amounts(line),
-            "total": _tidy(line.total),
+            "code": code,
+            "catalogue": items[code].period.code if code in items else "",
+            "title": items[code].title if code in items else "",
+            "amounts": _amounts(sums, sources),
+            "total": _tidy(sums["total"]),
         }
-        for line in lines
-    ]
-
-
-def _item_rows(by_item: dict[str, dict[str, Decimal]], catalogue: list[CatalogueItem]) -> list[dict[str, Any]]:
-    titles = {item.code: item.title for item in catalogue}
-    return [
-        {"code": code, "title": titles.get(code, ""), "amounts": _amounts(sums), "total": _tidy(sums["total"])}
         for code, sums in by_item.items()
     ]
 
 
-def _source_chart(sums: dict[str, Decimal]) -> list[dict[str, Any]]:
+def _source_chart(sums: dict[str, Decimal], sources: list[FundingSource]) -> list[dict[str, Any]]:
     """Each source's share of the total, as bar widths (0-100, SVG user units) and percentages."""
     total = sums["total"]
     bars = []
-    for name, label in _sources():
+    for name, label in _sources(sources):
         share = sums[name] * HUNDRED / total if total else ZERO
         # A source that has money stays visible however small its share.
         width = max(share, Decimal("0.6")) if sums[name] else ZERO
@@ -200,9 +224,10 @@ def _indicator_number(value: Decimal | None, unit: str) -> Decimal | None:
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The plan as officers read the document, with its money by project and by source."""
     plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
-    catalogue = list(selectors.catalogue_for_plan(plan))
+    catalogue = selectors.catalogue_for_plan(plan)
+    sources = selectors.plan_sources(plan)
     own = selectors.plan_totals(plan, include_children=False)
-    lines = list(plan.lines.select_related("item").order_by("position"))
+    lines = list(selectors.plan_lines(plan))
     context: dict[str, Any] = {
         "plan": plan,
         "can_edit": selectors.can_edit_content(request.user, plan),
@@ -219,10 +244,18 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             }
             for indicator in plan.indicators.order_by("position")
         ],
-        "sources": _sources(),
-        "budget": _budget_groups(_line_rows(lines), catalogue, own["by_project"]),
-        "own_total": {"amounts": _amounts(own), "central": _tidy(own["central"]), "total": _tidy(own["total"])},
-        "chart": _source_chart(own),
+        "sources": _sources(sources),
+        "budget": _budget_groups(_line_rows(lines, sources), catalogue, own["by_project"], sources),
+        "own_total": {
+            "amounts": _amounts(own, sources),
+            "central": _tidy(own["central"]),
+            "total": _tidy(own["total"]),
+            # The document's sentence names each source in full ("Ngân sách Trung ương - vốn đầu tư").
+            "by_source": [
+                (capfirst(source.title), amount) for source, amount in zip(sources, _amounts(own, sources), strict=True)
+            ],
+        },
+        "chart": _source_chart(own, sources),
         "rounds": selectors.rounds_of(plan),
         "is_commune": plan.unit.tier == Tier.COMMUNE,
     }
@@ -236,8 +269,10 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         )
         child_totals = selectors.line_totals_for(children)
         context.update(
-            rollup=_budget_groups(_item_rows(rollup["by_item"], catalogue), catalogue, rollup["by_project"]),
-            rollup_total={"amounts": _amounts(rollup), "total": _tidy(rollup["total"])},
+            rollup=_budget_groups(
+                _item_rows(rollup["by_item"], catalogue, sources), catalogue, rollup["by_project"], sources
+            ),
+            rollup_total={"amounts": _amounts(rollup, sources), "total": _tidy(rollup["total"])},
             children=[(child, _tidy(child_totals.get(child.pk, {}).get("total"))) for child in children],
         )
     return render(request, "planning/plan_detail.html", context)
@@ -246,20 +281,24 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
 # --- editor ---------------------------------------------------------------------------------
 
 
-def _item_choices(catalogue: list[CatalogueItem]) -> list[tuple[str, Any]]:
-    """Only items that take money: sub-projects grouped under their project."""
+def _item_choices(catalogue: list[CatalogueItem], plan_period: str) -> list[tuple[str, Any]]:
+    """Only items that take money, grouped under their parent (sub-projects under their
+    project; 2026-2030 contents under their component content); a continuing catalogue's
+    items are labelled with its period."""
     choices: list[tuple[str, Any]] = []
     groups: dict[int, list[tuple[str, str]]] = {}
     for item in catalogue:
-        if item.parent_id is None:
-            if item.budgetable:
-                choices.append((item.code, f"{item.code}. {item.title}"))
-            else:
-                groups[item.pk] = []
-                choices.append((f"{item.code}. {item.title}", groups[item.pk]))
-        elif item.budgetable and item.parent_id in groups:
-            groups[item.parent_id].append((item.code, f"{item.code}. {item.title}"))
-    return choices
+        prefix = "" if item.period.code == plan_period else f"[{item.period.code}] "
+        label = f"{prefix}{item.code}. {item.title}"
+        value = item_choice_value(item, plan_period)
+        if not item.budgetable:
+            groups[item.pk] = []
+            choices.append((label, groups[item.pk]))
+        elif item.parent_id in groups:
+            groups[item.parent_id].append((value, label))
+        else:
+            choices.append((value, label))
+    return [choice for choice in choices if not isinstance(choice[1], list) or choice[1]]
 
 
 @dataclass
@@ -291,10 +330,11 @@ def _bind(formset_class: type[RowFormSet], data: Any, **kwargs: Any) -> RowFormS
     return formset if formset.is_submitted() else formset_class(**kwargs)
 
 
-def _editor(plan: Plan, catalogue: list[CatalogueItem], data: Any) -> Editor:
+def _editor(plan: Plan, catalogue: list[CatalogueItem], sources: list[FundingSource], data: Any) -> Editor:
     header_initial = PlanHeaderForm.initial_for(plan)
     header_posted = data is not None and any(f"header-{name}" in data for name in services.HEADER_FIELDS)
-    lines = list(plan.lines.select_related("item").order_by("position"))
+    lines = list(selectors.plan_lines(plan))
+    plan_period = plan.cycle.period.code
     households = None
     if plan.unit.tier == Tier.COMMUNE:
         households = _bind(
@@ -309,8 +349,8 @@ def _editor(plan: Plan, catalogue: list[CatalogueItem], data: Any) -> Editor:
             BudgetLineFormSet,
             data,
             prefix="lines",
-            initial=[BudgetLineFormSet.form.initial_for(line) for line in lines],
-            form_kwargs={"item_choices": _item_choices(catalogue)},
+            initial=[BudgetLineFormSet.form.initial_for(line, plan_period) for line in lines],
+            form_kwargs={"item_choices": _item_choices(catalogue, plan_period), "sources": sources},
         ),
         indicators=_bind(
             IndicatorFormSet,
@@ -382,37 +422,43 @@ def _typed_amount(raw: Any) -> Decimal:
         return ZERO  # the service names the error on save; the running totals skip it
 
 
-def _typed_totals(formset: RowFormSet, catalogue: list[CatalogueItem]) -> dict[str, Any]:
+def _typed_totals(formset: RowFormSet, catalogue: list[CatalogueItem], sources: list[FundingSource]) -> dict[str, Any]:
     """The totals of what is in the form (saved or just typed), as the page first shows them.
 
-    ``static/js/plan-editor.js`` recomputes the same figures while the officer types.
-    """
-    projects = {item.code: dict.fromkeys(AMOUNT_FIELDS, ZERO) for item in catalogue if item.parent_id is None}
-    sources = dict.fromkeys(AMOUNT_FIELDS, ZERO)
+    ``static/js/plan-editor.js`` recomputes the same figures while the officer types: per
+    top-level item (the part of the choice's code before the first "."), per source, overall."""
+    codes = [s.code for s in sources]
+    plan_period = sources[0].period.code if sources else ""
+    tops = [item for item in catalogue if item.parent_id is None]
+    projects = {item_choice_value(item, plan_period): dict.fromkeys(codes, ZERO) for item in tops}
+    totals = dict.fromkeys(codes, ZERO)
     for form in formset.forms:
         form.line_total = ZERO
         if form["DELETE"].value():
             continue
-        amounts = {name: _typed_amount(form[name].value()) for name in AMOUNT_FIELDS}
+        amounts = {code: _typed_amount(form[AMOUNT_PREFIX + code].value()) for code in codes}
         form.line_total = _tidy(sum(amounts.values(), ZERO))
         project = projects.get(str(form["item"].value() or "").split(".")[0])
-        for name, amount in amounts.items():
-            sources[name] += amount
+        for code, amount in amounts.items():
+            totals[code] += amount
             if project is not None:
-                project[name] += amount
-    titles = {item.code: item.title for item in catalogue}
+                project[code] += amount
     return {
         "projects": [
             {
-                "code": code,
-                "title": titles[code],
-                "amounts": list(zip(AMOUNT_FIELDS, _amounts(sums), strict=True)),
-                "total": _tidy(sum(sums.values(), ZERO)),
+                "code": item_choice_value(item, plan_period),
+                "label": item.code,  # as printed: "1", not the choice value "2021-2025:1"
+                "catalogue": item.period.code,
+                "title": item.title,
+                "amounts": list(
+                    zip(codes, _amounts(projects[item_choice_value(item, plan_period)], sources), strict=True)
+                ),
+                "total": _tidy(sum(projects[item_choice_value(item, plan_period)].values(), ZERO)),
             }
-            for code, sums in projects.items()
+            for item in tops
         ],
-        "sources": list(zip(AMOUNT_FIELDS, _amounts(sources), strict=True)),
-        "total": _tidy(sum(sources.values(), ZERO)),
+        "sources": list(zip(codes, _amounts(totals, sources), strict=True)),
+        "total": _tidy(sum(totals.values(), ZERO)),
     }
 
 
@@ -421,6 +467,7 @@ def _render_editor(
     plan: Plan,
     editor: Editor,
     catalogue: list[CatalogueItem],
+    sources: list[FundingSource],
     *,
     locked: str = "",
     status: int = 200,
@@ -432,8 +479,8 @@ def _render_editor(
         "lines": editor.lines,
         "indicators": editor.indicators,
         "households": editor.households,
-        "sources": _sources(),
-        "typed": _typed_totals(editor.lines, catalogue),
+        "sources": _sources(sources),
+        "typed": _typed_totals(editor.lines, catalogue, sources),
         "units_of_measure": UNITS_OF_MEASURE,
         "locked": locked,
         "has_errors": editor.has_errors(),
@@ -459,18 +506,19 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
     if not selectors.can_edit_content(request.user, plan):
         return _refuse_edit(request, plan)
-    catalogue = list(selectors.catalogue_for_plan(plan))
+    catalogue = selectors.catalogue_for_plan(plan)
+    sources = selectors.plan_sources(plan)
     data = request.POST if request.method == "POST" else None
-    editor = _editor(plan, catalogue, data)
+    editor = _editor(plan, catalogue, sources, data)
     if data is not None:
         try:
             saved = _save_editor(editor, actor=request.user, plan=plan)
         except Conflict as exc:  # services.PlanLocked: the plan left an editable state meanwhile
-            return _render_editor(request, plan, editor, catalogue, locked=str(exc), status=409)
+            return _render_editor(request, plan, editor, catalogue, sources, locked=str(exc), status=409)
         if saved:
             messages.success(request, _("Đã lưu kế hoạch."))
             return redirect("planning:edit", plan_id=plan.pk)
-    return _render_editor(request, plan, editor, catalogue)
+    return _render_editor(request, plan, editor, catalogue, sources)
 
 
 IMPORTERS = {"lines": "import_lines_xlsx", "households": "import_households_xlsx"}

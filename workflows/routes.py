@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import get_language
 
 from directory.models import AdministrativeUnit, Agency, AgencyKind, ProgrammeSetting, Structure, Tier
@@ -22,6 +23,9 @@ from planning.models import Plan, PlanStatus
 ROUTES_PATH = Path(__file__).resolve().parent / "data" / "routes.json"
 END = "end"
 NEXT = "next"
+# The step before this one in the level's list: where the ministry's return sends a report back
+# to (the province's "report" step after a council, its "draft" for a monitoring report).
+PREVIOUS = "previous"
 
 # Status a plan takes when it enters a step (draft: "returned" when it comes back to it).
 ENTRY_STATUS = {
@@ -85,7 +89,33 @@ class StepSpec:
 
 @cache
 def _data() -> dict[str, Any]:
-    return json.loads(ROUTES_PATH.read_text(encoding="utf-8"))
+    data = json.loads(ROUTES_PATH.read_text(encoding="utf-8"))
+    problems = route_problems(data)
+    if problems:
+        raise ImproperlyConfigured(f"{ROUTES_PATH}: " + "; ".join(problems))
+    return data
+
+
+def route_problems(data: dict[str, Any]) -> list[str]:
+    """What is wrong with a routes document: an unknown step in a level, or an action of a step
+    that would lead off the route of a level that has the step (every return must land on a
+    step of its own route)."""
+    problems = []
+    steps = data["steps"]
+    for plan_type, spec in data["plan_types"].items():
+        for tier, names in spec["levels"].items():
+            for index, name in enumerate(names):
+                if name not in steps:
+                    problems.append(f"{plan_type}/{tier}: unknown step {name!r}")
+                    continue
+                for action, action_spec in steps[name]["actions"].items():
+                    goto = action_spec["goto"]
+                    if goto in (NEXT, END) or (goto == PREVIOUS and index > 0) or goto in names[:index]:
+                        continue
+                    problems.append(
+                        f"{plan_type}/{tier}: {name}.{action} leads to {goto!r}, not an earlier step of {names}"
+                    )
+    return problems
 
 
 @cache
@@ -132,11 +162,19 @@ def first_step(plan: Plan) -> str:
 
 
 def resolve_goto(plan: Plan, step: str, goto: str) -> str:
-    """Where an action leads: ``next`` → the following step (or the end), else a step name."""
-    if goto != NEXT:
+    """Where an action leads: ``next`` → the following step (or the end), ``previous`` → the
+    step before, else a step name (always an earlier step of the same route: route_problems)."""
+    return goto_at(plan.plan_type, plan.unit.tier, step, goto)
+
+
+def goto_at(plan_type: str, tier: str, step: str, goto: str) -> str:
+    """resolve_goto for a plan type's route at a level."""
+    if goto not in (NEXT, PREVIOUS):
         return goto
-    steps = steps_for(plan)
+    steps = steps_at(plan_type, tier)
     index = steps.index(step)
+    if goto == PREVIOUS:
+        return steps[index - 1]
     return steps[index + 1] if index + 1 < len(steps) else END
 
 

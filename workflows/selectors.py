@@ -8,6 +8,7 @@ caller's share of the work, not the national number of tasks.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -16,8 +17,10 @@ from django.utils import timezone
 from deadlines import clock
 from directory.models import Delegation, Membership, User
 from planning import selectors as plan_selectors
-from planning.models import Plan, PlanStatus
+from planning.models import FundingSource, Plan, PlanStatus
 from workflows.models import WorkItem
+
+ZERO = Decimal("0")
 
 
 def agency_ids_of(user: User) -> list[int]:
@@ -117,25 +120,27 @@ def open_items_of(plan: Plan) -> QuerySet[WorkItem]:
     return WorkItem.objects.filter(plan=plan, is_open=True).select_related("agency", "assignee").order_by("pk")
 
 
-def workbench(*, user: User, plan: Plan) -> list[dict[str, Any]]:
+def workbench(*, user: User, plan: Plan, sources: list[FundingSource]) -> list[dict[str, Any]]:
     """The children of a parent plan with status, round, own totals and change since their last
-    round. Four queries whatever the number of children."""
+    round. ``sources`` are the funding sources of the plan's period (its children's too: same
+    cycle); each row's ``amounts`` follow their order. Four queries whatever the number of children."""
     children = list(
         Plan.objects.filter(plan_selectors.plan_scope_q(user), parent=plan)
-        .select_related("unit")
+        .select_related("unit", "cycle")  # the cycle names the period whose sources the totals use
         .order_by("unit__code")
     )
     totals = plan_selectors.line_totals_for(children)
     last_rounds = _last_round_totals([c.pk for c in children])
     rows = []
     for child in children:
-        own = totals.get(child.pk) or plan_selectors.zero_totals()
+        own = totals.get(child.pk) or plan_selectors.zero_totals(sources)
         previous = last_rounds.get(child.pk)
         change = None if previous is None else own["total"] - previous
         rows.append(
             {
                 "plan": child,
                 "totals": own,
+                "amounts": [own.get(source.code, ZERO) for source in sources],
                 "round": child.round_number,
                 "change": change,
                 "done": child.status in (PlanStatus.ACCEPTED, PlanStatus.WAIVED),
@@ -147,8 +152,6 @@ def workbench(*, user: User, plan: Plan) -> list[dict[str, Any]]:
 def _last_round_totals(plan_ids: list[int]) -> dict[int, Any]:
     """Each plan's total at its last round, read from the snapshot's JSON in the database
     (one key, not whole snapshots)."""
-    from decimal import Decimal
-
     from planning.models import PlanRound
 
     latest: dict[int, Any] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
@@ -48,6 +50,41 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "steps": [(name, routes.step_spec(name).title) for name in routes.all_steps()],
         },
     )
+
+
+def _tidy(value: Decimal | None) -> Decimal:
+    """An amount as the plan pages print it ("1.890,5", not "1.890,500"): no trailing zeros."""
+    return value.normalize() if value else Decimal("0")
+
+
+def _source_headers(plan) -> list[tuple[str, str]]:
+    """(code, column header) of the funding sources of the plan's period, in column order."""
+    return [(source.code, capfirst(source.short)) for source in plan_selectors.plan_sources(plan)]
+
+
+def _labelled(changes, labels: dict[str, str]):
+    """The round diff with each changed amount named by its source's header, not its code, and
+    as a number of the page's language: the snapshot's "450.000" is 450, which a Vietnamese
+    reader would take for 450 thousand. A source a round did not have counts as 0."""
+    if changes:
+        for line in changes["lines"]["changed"]:
+            line["changes"] = {
+                labels[name]: {side: _tidy(Decimal(value or "0")) for side, value in change.items()}
+                if name in labels
+                else change
+                for name, change in line["changes"].items()
+            }
+    return changes
+
+
+def _excess(violation: dict, labels: dict[str, str]) -> dict:
+    """An envelope violation (``planning.services.envelope_violations``) as the task page shows it."""
+    return {
+        **violation,
+        "source": labels.get(violation["source"], violation["source"]),
+        "planned": _tidy(Decimal(violation["planned"])),
+        "ceiling": _tidy(Decimal(violation["ceiling"])),
+    }
 
 
 def _round_changes(plan):
@@ -110,18 +147,28 @@ def plan_task(request: HttpRequest, plan_id: int) -> HttpResponse:
         plan = plan_selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
 
     since_round, changes = _round_changes(plan)
+    sources = _source_headers(plan)
+    labels = dict(sources)
+    totals = plan_selectors.plan_totals(plan)
+    if errors.get("blocking"):  # an envelope's excess: the source's header, the amounts in the page's notation
+        errors["blocking"] = [
+            _excess(b, labels) if isinstance(b, dict) and "source" in b else b for b in errors["blocking"]
+        ]
     return render(
         request,
         "workflows/task.html",
         {
             "plan": plan,
-            "totals": plan_selectors.plan_totals(plan),
+            "sources": sources,
+            "totals": totals,
+            "source_totals": [_tidy(totals[code]) for code, _label in sources],
+            "grand_total": _tidy(totals["total"]),
             "items": selectors.open_items_of(plan),
             "options": services.plan_options(user=request.user, plan=plan),
             "can_edit": plan_selectors.can_edit_content(request.user, plan),
             "comments": [e for e in approvals.history(plan) if e.comment or e.data.get("line_comments")],
             "since_round": since_round,
-            "changes": changes,
+            "changes": _labelled(changes, labels),
             "lines": plan.lines.select_related("item").order_by("position"),
             "errors": errors,
             "posted": request.POST if request.method == "POST" else {},
@@ -166,7 +213,12 @@ def workbench(request: HttpRequest, plan_id: int) -> HttpResponse:
         for failure in failed:
             messages.error(request, failure)
         return redirect("workflows:workbench", plan.pk)
-    rows = selectors.workbench(user=request.user, plan=plan)
+    sources = plan_selectors.plan_sources(plan)
+    rows = selectors.workbench(user=request.user, plan=plan, sources=sources)
+    for row in rows:
+        row["amounts"] = [_tidy(amount) for amount in row["amounts"]]
+        row["total"] = _tidy(row["totals"]["total"])
+        row["change"] = None if row["change"] is None else _tidy(row["change"])
     done = sum(1 for row in rows if row["done"])
     return render(
         request,
@@ -177,6 +229,6 @@ def workbench(request: HttpRequest, plan_id: int) -> HttpResponse:
             "done": done,
             "total": len(rows),
             "percent": round(100 * done / len(rows)) if rows else 0,
-            "totals": plan_selectors.plan_totals(plan),
+            "sources": [(source.code, capfirst(source.short)) for source in sources],
         },
     )

@@ -14,7 +14,11 @@
   }
   var DECIMAL = form.dataset.decimalSeparator || ",";
   var THOUSAND = form.dataset.thousandSeparator || ".";
-  var SOURCES = ["central_investment", "central_recurrent", "local", "other"];
+  /* The funding sources of the plan's period, in column order, as the page lists them (four in
+   * 2021-2025, seven in 2026-2030): this file names none. Each line's amount for a source is the
+   * input named "<prefix>-amount_<code>" (planning.forms.AMOUNT_PREFIX). */
+  var SOURCES = (form.dataset.sources || "").split(/\s+/).filter(Boolean);
+  var AMOUNT_PREFIX = "amount_";
   var SCALE = 1000;
   var linesTable = document.getElementById("lines-table");
   var dirty = form.dataset.unsaved === "true";
@@ -75,13 +79,18 @@
     linesTable.querySelectorAll("tbody[data-row]").forEach(function (row) {
       var removed = row.classList.contains("is-removed");
       var item = row.querySelector("select[name$='-item']");
+      /* The top-level item: the part of the value before the first "." ("C1" for "C1.02.01",
+       * "2021-2025:1" for a continuing "2021-2025:1.1"), as planning.views._typed_totals groups. */
       var project = item && item.value ? item.value.split(".")[0] : "";
       if (project && !projects[project]) {
         projects[project] = zeros();
       }
       var lineTotal = 0;
       SOURCES.forEach(function (source) {
-        var input = row.querySelector("input[name$='-" + source + "']");
+        var input = row.querySelector("input[name$='-" + AMOUNT_PREFIX + source + "']");
+        if (!input) {
+          return;
+        }
         var value = parseAmount(input.value);
         input.classList.toggle("is-invalid", value === null);
         if (value === null || removed) {
@@ -100,7 +109,10 @@
       var sums = code ? projects[code] || zeros() : sources;
       var total = 0;
       SOURCES.forEach(function (source) {
-        tr.querySelector("[data-source='" + source + "']").textContent = formatAmount(sums[source], code !== "");
+        var cell = tr.querySelector("[data-source='" + source + "']");
+        if (cell) {
+          cell.textContent = formatAmount(sums[source], code !== "");
+        }
         total += sums[source];
       });
       tr.querySelector("[data-source='total']").textContent = formatAmount(total, false);

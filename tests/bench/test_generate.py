@@ -52,9 +52,92 @@ def test_tiny_dataset_has_a_plan_per_unit_cycle_and_type_with_its_lines(tiny):
     plan_types = sum(1 + len(TINY.extra.get(year, ())) for year in TINY.years)
     assert counts["plans"] == units * plan_types
     assert counts["budget_lines"] == units * len(TINY.years) * TINY.lines_per_plan
+    assert counts["line_amounts"] > counts["budget_lines"]  # one row per source with money
     assert counts["processes"] == counts["plans"]
     assert counts["notifications"] >= TINY.notifications
     assert any("real plan_act sample" in line for line in lines)
+
+
+def test_line_amounts_are_positive_rows_of_the_sources_of_the_plans_period(tiny):
+    summary, _lines = tiny
+    ids = [summary.plan_ids]
+    amounts = rows(
+        "SELECT count(*), count(DISTINCT a.line_id), min(a.amount), "
+        "count(*) FILTER (WHERE s.period_id <> c.period_id) FROM planning_lineamount a "
+        "JOIN planning_budgetline l ON l.id = a.line_id JOIN planning_plan p ON p.id = l.plan_id "
+        "JOIN planning_cycle c ON c.id = p.cycle_id JOIN planning_fundingsource s ON s.id = a.source_id "
+        "WHERE p.id = ANY(%s)",
+        ids,
+    )[0]
+    count, lines_with_money, smallest, foreign = amounts
+    assert count == summary.counts["line_amounts"]
+    assert lines_with_money == summary.counts["budget_lines"]  # every generated line has money
+    assert smallest > 0 and foreign == 0
+    # Every source of the period carries money somewhere: the draw covers the period's list.
+    unused = rows(
+        "SELECT c.year, s.code FROM planning_cycle c JOIN planning_fundingsource s ON s.period_id = c.period_id "
+        "WHERE c.year = ANY(%s) AND c.structure = 'three-tier' AND NOT EXISTS (SELECT 1 FROM planning_lineamount a "
+        "JOIN planning_budgetline l ON l.id = a.line_id JOIN planning_plan p ON p.id = l.plan_id "
+        "WHERE p.cycle_id = c.id AND a.source_id = s.id)",
+        [list(TINY.years)],
+    )
+    assert unused == []
+
+
+def test_frozen_rounds_hold_what_the_real_snapshot_and_roll_up_give(tiny):
+    """A generated round is what ``planning.services.snapshot`` would have frozen: the same
+    lines (item, catalogue, texts, non-zero amounts) and the plan's roll-up totals."""
+    from decimal import Decimal
+
+    from planning import selectors, services
+    from planning.models import Plan, PlanRound
+
+    summary, _lines = tiny
+    # The last round of annual plans of every tier (the real sample's
+    # transitions froze some rounds too: those are the real service's, and must agree as well).
+    last = {}
+    for frozen in PlanRound.objects.filter(plan_id__in=summary.plan_ids, plan__plan_type="annual").order_by("number"):
+        last[frozen.plan_id] = frozen
+    plans = Plan.objects.filter(pk__in=list(last)).select_related("cycle__period", "unit")
+    assert {plan.unit.tier for plan in plans} == {"commune", "district", "province"}
+    # Every province and district plan, one commune plan in 40.
+    upper = [plan for plan in plans.order_by("pk") if plan.unit.tier != "commune"]
+    sample = upper + [plan for plan in plans.order_by("pk") if plan.unit.tier == "commune"][::40]
+    assert len(sample) > 20
+    for plan in sample:
+        snapshot = last[plan.pk].snapshot
+        assert snapshot["lines"] == services.snapshot_lines(plan), plan.pk
+        for line in snapshot["lines"]:
+            assert line["catalogue"] == plan.cycle.period.code and all(Decimal(v) > 0 for v in line["amounts"].values())
+        sums = selectors.plan_totals(plan)
+        flat = {key: value for key, value in sums.items() if not isinstance(value, dict)}
+        assert {k: Decimal(v) for k, v in snapshot["totals"].items()} == flat, plan.pk
+        assert set(snapshot["totals"]) == {s.code for s in selectors.plan_sources(plan)} | {"central", "total"}
+
+
+def test_the_benchmark_roll_up_agrees_with_an_independent_sql_sum(tiny):
+    from bench.run import sql_reference
+    from planning import selectors
+    from planning.models import LineAmount, Plan
+
+    summary, _lines = tiny
+    province = Plan.objects.get(
+        unit=summary.choice.persona_province.id, cycle__year=TINY.current_year, plan_type="annual"
+    )
+    sources = selectors.plan_sources(province)
+    national_plans = Plan.objects.filter(cycle=province.cycle, plan_type="annual").values("pk")
+    national = selectors.totals(LineAmount.objects.filter(plan_id__in=national_plans), sources)
+    reference = sql_reference(sources, national, "p.cycle_id = %s AND p.plan_type = 'annual'", [province.cycle_id])
+    assert reference == {"matches": True, "sql_total": str(national["total"]), "differs": {}}
+    assert national["total"] > 0 and set(national["by_project"])
+    mine = selectors.plan_totals(province)
+    where = "(p.id = %s OR (p.province_id = %s AND p.cycle_id = %s AND p.plan_type = 'annual'))"
+    assert sql_reference(sources, mine, where, [province.pk, province.unit_id, province.cycle_id])["matches"]
+    # The control: a roll-up that is off by one unit of money is caught.
+    wrong = {**national, sources[0].code: national[sources[0].code] + 1}
+    assert not sql_reference(sources, wrong, "p.cycle_id = %s AND p.plan_type = 'annual'", [province.cycle_id])[
+        "matches"
+    ]
 
 
 def test_current_cycle_holds_every_state_and_history_is_closed(tiny):

@@ -202,3 +202,22 @@ def test_a_day_off_entered_in_the_admin_moves_open_deadlines(household_2026, cli
     assert local_day(commune.due_at) == D(2026, 8, 27)  # 29/8 Saturday → previous working day
     for page in ("calendarday", "milestoneoverride", "deadlineextension", "deadlinetimer", "reminderledgerentry"):
         assert client.get(f"/admin/deadlines/{page}/").status_code == 200
+
+
+def test_from_2026_the_annual_council_is_anchored_in_the_year_before():
+    """The 2027 plans are approved by the provincial council before 10/12/2026 (the budget law);
+    the 2021-2025 cycles keep the seeds' convention."""
+    calendar = WorkingCalendar()
+    found_2027 = milestones.find(
+        milestones.compute(plan_type="annual", year=2027, structure="two-tier", calendar=calendar),
+        "province",
+        "council",
+    )
+    found_2023 = milestones.find(
+        milestones.compute(plan_type="annual", year=2023, structure="three-tier", calendar=calendar),
+        "province",
+        "council",
+    )
+    assert found_2027.written == dt.date(2026, 12, 10)
+    assert found_2027.due_on == dt.date(2026, 12, 9)  # "trước ngày 10/12": a Wednesday, the day before
+    assert found_2023.written == dt.date(2023, 12, 10)

@@ -205,7 +205,9 @@ def test_reminders_that_ran_out_long_ago_are_not_caught_up(household_2026, time_
     # Three months without a sweep: the last overdue reminder (19 working days late) is stale.
     counts = sweep_at(time_machine, at(2026, 11, 23))
     assert counts["reminders"] == 0
-    assert not DeadlineTimer.objects.filter(next_fire_at__isnull=False).exists()
+    assert not DeadlineTimer.objects.filter(
+        work_item__plan__in=household_2026.values(), next_fire_at__isnull=False
+    ).exists()
 
 
 def test_the_sweep_uses_the_database_clock_when_not_given_a_time(household_2026):

@@ -15,7 +15,9 @@ def test_wrong_password_is_refused_with_400(demo, api):
 def test_missing_fields_are_named(db, api):
     response = api.post("/api/v1/auth/token/", {}, format="json")
     assert response.status_code == 400
-    assert set(response.json()) == {"username", "password"}
+    body = response.json()
+    assert set(body) == {"username", "password", "detail", "code"}
+    assert body["code"] == "invalid"
 
 
 def test_repeated_failures_lock_the_account_out_even_with_the_right_password(demo, api, settings):

@@ -44,7 +44,7 @@ def test_both_structures_live_side_by_side_with_the_same_codes():
     old = AdministrativeUnit.objects.get(structure=Structure.THREE_TIER, code="15")
     new = AdministrativeUnit.objects.get(structure=Structure.TWO_TIER, code="15")
     assert old.pk != new.pk
-    assert (old.name, new.name) == ("Tỉnh Yên Bái", "Lào Cai")
+    assert (old.name, new.name) == ("Tỉnh Yên Bái", "Tỉnh Lào Cai")
     assert old.valid_to is not None and new.valid_from is not None and old.valid_to < new.valid_from
 
 

@@ -222,9 +222,10 @@ def test_same_code_means_different_province(three: list[UnitRecord], two: list[U
 # --- data file, speed, no Django -------------------------------------------
 
 
-def test_data_file_small() -> None:
-    assert unitdata.THREE_TIER_PATH.is_file()
-    assert unitdata.THREE_TIER_PATH.stat().st_size < 400_000
+def test_data_files_small() -> None:
+    for path in (unitdata.THREE_TIER_PATH, *unitdata.OLD_TWO_TIER_RELEASES.values()):
+        assert path.is_file()
+        assert path.stat().st_size < 400_000
 
 
 def test_three_tier_read_is_fast() -> None:
@@ -244,6 +245,133 @@ def test_two_tier_source_version() -> None:
 def test_module_does_not_import_django() -> None:
     code = (
         "import sys; import directory.unitdata as u; list(u.three_tier_records());"
-        "list(u.two_tier_records()); assert 'django' not in sys.modules, 'django imported'"
+        "list(u.two_tier_records()); list(u.two_tier_records(codes='2025.10.1')); list(u.commune_successions());"
+        "u.rekey_map('2025.10.1'); assert 'django' not in sys.modules, 'django imported'"
     )
     subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, check=True)
+
+
+# --- official two-tier codes (vietnam-provinces 2026.x) ---------------------
+
+# Communes whose official code the July-2025 draft list (2025.10.1) did not have.
+OFFICIAL_ONLY = {"00082": "Phường Cửa Nam", "00118": "Phường Bồ Đề", "00145": "Phường Long Biên"}
+
+
+def test_two_tier_codes_are_the_official_ones(two: list[UnitRecord]) -> None:
+    communes = {r.code: r.name for r in two if r.tier == COMMUNE}
+    for code, name in OFFICIAL_ONLY.items():
+        assert communes[code] == name
+    assert communes["00226"] == "Phường Văn Miếu - Quốc Tử Giám"
+
+
+def test_old_two_tier_list_is_the_draft(two: list[UnitRecord]) -> None:
+    old = list(two_tier_records(codes="2025.10.1"))
+    assert count_by_tier(old) == {PROVINCE: 34, COMMUNE: 3321}
+    old_codes = {r.code for r in old if r.tier == COMMUNE}
+    official = {r.code for r in two if r.tier == COMMUNE}
+    assert len(official - old_codes) == len(old_codes - official) == 114
+    assert not set(OFFICIAL_ONLY) & old_codes
+    assert {r.code: r.name for r in old}["00226"] == "Phường Kim Liên"
+    assert next(two_tier_records("12", codes="2025.10.1")).name == "Lai Châu"  # no "Tỉnh" in 2025.x
+    with pytest.raises(ValueError, match="unknown two-tier code list"):
+        two_tier_records(codes="2024.1")
+
+
+def test_rekey_map_is_a_bijection_onto_the_official_codes(two: list[UnitRecord]) -> None:
+    remap = unitdata.rekey_map("2025.10.1")
+    assert len(remap) == 123
+    assert remap["00073"] == "00082"  # Cửa Nam
+    # A three-commune cycle in Cao Bằng: whoever applies it must go through placeholders.
+    assert (remap["01537"], remap["01561"], remap["01558"]) == ("01561", "01558", "01537")
+    old = {r.code: r for r in two_tier_records(codes="2025.10.1") if r.tier == COMMUNE}
+    official = {r.code: r for r in two if r.tier == COMMUNE}
+    mapped = {remap.get(code, code) for code in old}
+    assert mapped == set(official)
+    for code, record in old.items():
+        target = official[remap.get(code, code)]
+        assert target.parent_code == record.parent_code
+        assert unitdata.name_key(target.name) == unitdata.name_key(record.name)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Xã Đàm Thuỷ", "Xã Đàm Thủy"),
+        ("Phường Hoà Bình", "Phường Hòa Bình"),
+        ("Phường  An Nhơn", "Phường An Nhơn"),
+        ("Xã Chân Mây – Lăng Cô", "Xã Chân Mây - Lăng Cô"),
+        ("Xã Ea M’Droh", "Xã Ea M'Droh"),
+        ("Xã Đắk song", "Xã Đắk Song"),
+    ],
+)
+def test_name_key_folds_spelling_only(a: str, b: str) -> None:
+    assert unitdata.name_key(a) == unitdata.name_key(b)
+
+
+@pytest.mark.parametrize(("a", "b"), [("Xã Hà Lang", "Xã Hạ Lang"), ("Xã Vinh Quý", "Xã Vĩnh Quý"), ("Xã Đa", "Xã Da")])
+def test_name_key_keeps_different_names_apart(a: str, b: str) -> None:
+    assert unitdata.name_key(a) != unitdata.name_key(b)
+
+
+# --- three-tier data from the package's legacy module ------------------------
+
+
+def test_legacy_module_matches_the_frozen_file(three: list[UnitRecord]) -> None:
+    """The package's pre-2025 data is what installations loaded from 0.6.0, row for row and in
+    the same order, precise division types included; one district is spelled differently."""
+    frozen = list(unitdata.three_tier_frozen_records())
+    assert [(r.tier, r.code, r.parent_code, r.division_type) for r in three] == [
+        (r.tier, r.code, r.parent_code, r.division_type) for r in frozen
+    ]
+    renamed = {r.code: (f.name, r.name) for r, f in zip(three, frozen, strict=True) if r.name != f.name}
+    assert renamed == {"582": ("Thành phố Phan Rang-Tháp Chàm", "Thành phố Phan Rang - Tháp Chàm")}
+
+
+# --- the 1 July 2025 conversion ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def successions() -> list[unitdata.SuccessionRecord]:
+    return list(unitdata.commune_successions())
+
+
+def test_sin_suoi_ho_went_into_03394(successions: list[unitdata.SuccessionRecord]) -> None:
+    assert [(s.new_code, s.partly_merged) for s in successions if s.old_code == "03592"] == [("03394", False)]
+    assert {s.old_code for s in successions if s.new_code == "03394"} == {"03394", "03586", "03592"}
+
+
+def test_a_split_commune_has_several_successors_all_partly(successions: list[unitdata.SuccessionRecord]) -> None:
+    # Phường Điện Biên (00019, Ba Đình) was divided between four new wards.
+    split = [s for s in successions if s.old_code == "00019"]
+    assert [s.new_code for s in split] == ["00004", "00070", "00190", "00226"]
+    assert all(s.partly_merged for s in split)
+    # Several successors always means partly merged.
+    by_old: dict[str, list[unitdata.SuccessionRecord]] = {}
+    for s in successions:
+        by_old.setdefault(s.old_code, []).append(s)
+    assert all(s.partly_merged for links in by_old.values() if len(links) > 1 for s in links)
+
+
+def test_conversion_codes_are_known_units(
+    successions: list[unitdata.SuccessionRecord], three: list[UnitRecord], two: list[UnitRecord]
+) -> None:
+    old = {r.code for r in three if r.tier == COMMUNE}
+    new = {r.code for r in two if r.tier == COMMUNE}
+    assert len(successions) == 10565
+    assert {s.new_code for s in successions} <= new
+    # Ten old codes are communes formed in early 2025, after the three-tier list was taken.
+    assert len({s.old_code for s in successions} - old) == 10
+    assert len(new - {s.new_code for s in successions}) == 5  # đặc khu (islands) with no predecessor
+
+
+def test_province_pairs_are_the_2025_mergers() -> None:
+    pairs = {(p.old_code, p.new_code) for p in unitdata.province_successions()}
+    assert len(pairs) == 63 and len({old for old, _new in pairs}) == 63
+    assert {old for old, new in pairs if new == "12"} == {"12"}
+    assert {old for old, new in pairs if new == "15"} == {"10", "15"}  # Lào Cai + Yên Bái
+    assert {old for old, new in pairs if new == "82"} == {"82", "87"}  # Tiền Giang + Đồng Tháp
+    # The package's own province table adds Tiền Giang -> Tây Ninh, from one mis-filed ward.
+    from vietnam_provinces._province_conversion_2025 import OLD_TO_NEW
+
+    package = {(f"{o:02d}", f"{n.code:02d}") for o, e in OLD_TO_NEW.items() for n in e.new_provinces}
+    assert package - pairs == {("82", "80")} and pairs <= package

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket as _socket
+
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.test import Client
@@ -11,7 +13,18 @@ from notifications import services
 from notifications.models import Kind, Notification
 from tests.notifications.wsclient import WebsocketCommunicator
 
-CLOSED_REDIS_URL = "redis://127.0.0.1:6390/0"  # nothing listens there: "Redis is down"
+
+def _closed_port() -> tuple[_socket.socket, int]:
+    """A port on which nothing listens, for the whole test run: bound by us but never listening,
+    so connecting is refused at once and no other process can take the port meanwhile (a fixed
+    port such as 6390 may well have a server on it)."""
+    holder = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+    holder.bind(("127.0.0.1", 0))
+    return holder, holder.getsockname()[1]
+
+
+_CLOSED_PORT_HOLDER, CLOSED_PORT = _closed_port()
+CLOSED_REDIS_URL = f"redis://127.0.0.1:{CLOSED_PORT}/0"  # nothing listens there: "Redis is down"
 
 
 def notice(user: User, *, kind: str = Kind.TASK, n: int = 1, **extra) -> list[Notification]:

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from planning.models import BudgetLine, Plan
+from planning.models import LineAmount, Plan
 from tests.planning.conftest import COMMUNE_DRAFTER, DISTRICT_DRAFTER, MINISTRY, OUTSIDER, PROVINCE_DRAFTER
 
 
@@ -24,28 +24,21 @@ def test_lines_are_listed_with_their_totals(phong_tho, login_api):
     lines = login_api(DISTRICT_DRAFTER).get(f"/api/v1/plans/{phong_tho.pk}/lines/").json()
     assert [line["item"] for line in lines][:3] == ["1.1", "1.2", "2"]
     housing = next(line for line in lines if line["item"] == "5")
-    assert (housing["central_recurrent"], housing["other"], housing["total"]) == ("12060.000", "1200.000", "13260.000")
+    assert housing["catalogue"] == "2021-2025"
+    assert housing["amounts"] == {
+        "central_investment": "0.000",
+        "central_recurrent": "12060.000",
+        "local": "0.000",
+        "other": "1200.000",
+    }
+    assert housing["total"] == "13260.000"
 
 
 def test_put_lines_replaces_all_lines_and_totals_follow(phong_tho, login_api):
     api = login_api(DISTRICT_DRAFTER)
     rows = [
-        {
-            "item": "1.1",
-            "content": "Đường",
-            "central_investment": "100.5",
-            "central_recurrent": "0",
-            "local": "0",
-            "other": "0",
-        },
-        {
-            "item": "7.2",
-            "content": "Giám sát",
-            "central_investment": "0",
-            "central_recurrent": "1.200,25",
-            "local": "0",
-            "other": "0",
-        },
+        {"item": "1.1", "content": "Đường", "amounts": {"central_investment": "100.5", "local": "0"}},
+        {"item": "7.2", "content": "Giám sát", "amounts": {"central_recurrent": "1.200,25"}},
     ]
     response = api.put(f"/api/v1/plans/{phong_tho.pk}/lines/", rows, format="json")
     assert response.status_code == 200, response.json()
@@ -53,28 +46,38 @@ def test_put_lines_replaces_all_lines_and_totals_follow(phong_tho, login_api):
     assert api.get(f"/api/v1/plans/{phong_tho.pk}/totals/").json()["total"] == "1300.750"
 
 
+def _stored(plan):
+    return sorted(LineAmount.objects.filter(line__plan=plan).values_list("line__item__code", "source__code", "amount"))
+
+
 @pytest.mark.parametrize(
-    ("row", "field"),
+    ("row", "field", "source"),
     [
-        ({"item": "1.1", "central_investment": "-5"}, "central_investment"),
-        ({"item": "1.1", "local": "abc"}, "local"),
-        ({"item": "1.1", "other": "1.2345"}, "other"),
-        ({"item": "1.1", "central_recurrent": "1e15"}, "central_recurrent"),
-        ({"item": "9.9"}, "item"),
-        ({"item": "1"}, "item"),  # a project with sub-projects takes no money directly
-        ({"item": "1.1", "central_investment": True}, "central_investment"),
-        ({"item": "1.1", "content": 12}, "content"),
+        ({"item": "1.1", "amounts": {"central_investment": "-5"}}, "amounts", "central_investment"),
+        ({"item": "1.1", "amounts": {"local": "abc"}}, "amounts", "local"),
+        ({"item": "1.1", "amounts": {"other": "1.2345"}}, "amounts", "other"),
+        ({"item": "1.1", "amounts": {"central_recurrent": "1e15"}}, "amounts", "central_recurrent"),
+        ({"item": "1.1", "amounts": {"central_investment": True}}, "amounts", "central_investment"),
+        ({"item": "1.1", "amounts": {"credit": "5"}}, "amounts", "credit"),  # a 2026-2030 source
+        ({"item": "1.1", "amounts": {"bogus": "5"}}, "amounts", "bogus"),
+        ({"item": "1.1", "amounts": ["5"]}, "amounts", None),
+        ({"item": "1.1", "central_investment": "5"}, "central_investment", None),  # the old flat shape
+        ({"item": "9.9"}, "item", None),
+        ({"item": "1"}, "item", None),  # a project with sub-projects takes no money directly
+        ({"item": "1.1", "content": 12}, "content", None),
     ],
 )
-def test_bad_line_gets_a_field_error_and_nothing_is_saved(phong_tho, login_api, row, field):
-    before = list(BudgetLine.objects.filter(plan=phong_tho).values_list("item__code", "central_investment"))
-    good = {"item": "1.2", "central_investment": "1"}
+def test_bad_line_gets_a_field_error_and_nothing_is_saved(phong_tho, login_api, row, field, source):
+    before = _stored(phong_tho)
+    good = {"item": "1.2", "amounts": {"central_investment": "1"}}
     response = login_api(DISTRICT_DRAFTER).put(f"/api/v1/plans/{phong_tho.pk}/lines/", [good, row], format="json")
     assert response.status_code == 400
-    assert field in response.json()["lines"]["1"]
+    errors = response.json()["lines"]["1"]
+    assert field in errors
+    if source:
+        assert source in errors[field]
     assert "0" not in response.json()["lines"]
-    after = list(BudgetLine.objects.filter(plan=phong_tho).values_list("item__code", "central_investment"))
-    assert after == before
+    assert _stored(phong_tho) == before
 
 
 def test_a_line_of_another_period_is_unknown(phong_tho, login_api):
@@ -145,9 +148,10 @@ def test_create_plan_checks_cycle_unit_and_role(phong_tho, login_api):
         ).status_code
         == 403
     )  # another commune
-    assert api.post("/api/v1/plans/", {"cycle": 999, "unit": "03592", "type": "annual"}, format="json").json() == {
-        "cycle": ["Không có chu kỳ này."]
-    }
+    unknown_cycle = api.post("/api/v1/plans/", {"cycle": 999, "unit": "03592", "type": "annual"}, format="json")
+    assert unknown_cycle.status_code == 400
+    assert unknown_cycle.json()["cycle"] == ["Không có chu kỳ này."]
+    assert set(unknown_cycle.json()) == {"cycle", "detail", "code"}
 
 
 def test_cycles_and_catalogue(demo, login_api):
@@ -157,8 +161,9 @@ def test_cycles_and_catalogue(demo, login_api):
         (2023, "three-tier", "2021-2025"),
         (2025, "two-tier", "2021-2025"),
     }
-    items = api.get("/api/v1/catalogue/", {"period": "2021-2025"}).json()
-    assert [i["code"] for i in items if i["parent"] is None] == ["1", "2", "3", "4", "5", "6", "7"]
+    body = api.get("/api/v1/catalogue/", {"period": "2021-2025"}).json()
+    assert [i["code"] for i in body["items"] if i["parent"] is None] == ["1", "2", "3", "4", "5", "6", "7"]
+    assert [s["code"] for s in body["sources"]] == ["central_investment", "central_recurrent", "local", "other"]
     assert api.get("/api/v1/catalogue/", {"period": "1990-1995"}).status_code == 400
 
 

@@ -24,7 +24,11 @@ def lam_dong(demo):
 
 def test_labels_map_local_numbers_to_national_codes(lam_dong, login_api):
     assert LocalLabel.objects.filter(province=lam_dong[0]).count() == 13
-    items = login_api("lamdong-drafter").get("/api/v1/catalogue/", {"period": "2021-2025", "province": "68"}).json()
+    items = (
+        login_api("lamdong-drafter")
+        .get("/api/v1/catalogue/", {"period": "2021-2025", "province": "68"})
+        .json()["items"]
+    )
     by_code = {i["code"]: i for i in items}
     assert by_code["4.3"]["local_code"] == "3.2"  # the trap: local "Tiểu dự án 2" of Dự án 3 is national 4.3
     assert by_code["2"]["local_title"].startswith("Dự án 1")
@@ -36,15 +40,21 @@ def test_a_province_plan_accepts_only_its_subset(lam_dong):
     plan = services.plan_create(
         actor=officer, cycle=Cycle.objects.get(year=2023, structure="three-tier"), unit=province, plan_type="annual"
     )
-    services.plan_lines_replace(actor=officer, plan=plan, rows=[{"item": "4.3", "central_recurrent": "10"}])
+    services.plan_lines_replace(
+        actor=officer, plan=plan, rows=[{"item": "4.3", "amounts": {"central_recurrent": "10"}}]
+    )
     with pytest.raises(Exception) as error:
-        services.plan_lines_replace(actor=officer, plan=plan, rows=[{"item": "1.1", "central_investment": "10"}])
+        services.plan_lines_replace(
+            actor=officer, plan=plan, rows=[{"item": "1.1", "amounts": {"central_investment": "10"}}]
+        )
     assert "1.1" in str(error.value)
     assert plan.lines.get().item.code == "4.3"
 
 
 def test_provinces_without_labels_use_the_national_catalogue(demo, login_api):
     items = (
-        login_api("t3-p12-labour-drafter").get("/api/v1/catalogue/", {"period": "2021-2025", "province": "12"}).json()
+        login_api("t3-p12-labour-drafter")
+        .get("/api/v1/catalogue/", {"period": "2021-2025", "province": "12"})
+        .json()["items"]
     )
     assert len(items) == 18 and all(i["local_code"] is None for i in items)

@@ -15,14 +15,15 @@ def user(name: str) -> User:
     return User.objects.get(username=name)
 
 
+SOURCES_2021 = ("central_investment", "central_recurrent", "local", "other")
+
+
 def put_lines(username: str, plan: Plan, rows: list[tuple[str, str, str, str, str]]) -> None:
+    """Lines of a 2021-2025 plan: (item, then one amount per source of the period in order)."""
     services.plan_lines_replace(
         actor=user(username),
         plan=plan,
-        rows=[
-            {"item": item, "central_investment": a, "central_recurrent": b, "local": c, "other": d}
-            for item, a, b, c, d in rows
-        ],
+        rows=[{"item": item, "amounts": dict(zip(SOURCES_2021, amounts, strict=True))} for item, *amounts in rows],
     )
 
 

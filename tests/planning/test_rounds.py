@@ -19,7 +19,9 @@ def test_a_round_is_an_immutable_snapshot(phong_tho, drafter):
     first = services.round_freeze(actor=drafter, plan=phong_tho)
     assert first.number == 1 and phong_tho.round_number == 1
     assert first.snapshot["totals"]["total"] in ("162756", "162756.000")
-    services.plan_lines_replace(actor=drafter, plan=phong_tho, rows=[{"item": "1.1", "central_investment": "1"}])
+    services.plan_lines_replace(
+        actor=drafter, plan=phong_tho, rows=[{"item": "1.1", "amounts": {"central_investment": "1"}}]
+    )
     first.refresh_from_db()
     assert len(first.snapshot["lines"]) == 12
     with pytest.raises(ValueError, match="immutable"):
@@ -30,8 +32,8 @@ def test_diff_lists_added_removed_and_changed_lines_headers_and_indicators(phong
     services.round_freeze(actor=drafter, plan=phong_tho)
     rows = services.snapshot_lines(phong_tho)
     rows = [r for r in rows if r["item"] != "7.2"]  # removed
-    next(r for r in rows if r["item"] == "5")["other"] = "1500"  # changed 1.200 → 1.500
-    rows.append({"item": "6.1", "content": "Giảm nghèo về thông tin", "central_recurrent": "80"})  # added
+    next(r for r in rows if r["item"] == "5")["amounts"]["other"] = "1500"  # changed 1.200 → 1.500
+    rows.append({"item": "6.1", "content": "Giảm nghèo về thông tin", "amounts": {"central_recurrent": "80"}})  # added
     services.plan_lines_replace(actor=drafter, plan=phong_tho, rows=rows)
     services.plan_header_update(actor=drafter, plan=phong_tho, data={"number_symbol": "12/KH-UBND"})
     indicators = services.snapshot_indicators(phong_tho)

@@ -24,9 +24,9 @@ from django.utils import translation
 
 from directory import services as directory_services
 from directory.models import Agency, AgencyKind, Role, Structure, User
-from planning import services
-from planning.forms import BudgetLineForm, PlanHeaderForm
-from planning.models import AMOUNT_FIELDS, Plan, PlanStatus
+from planning import selectors, services
+from planning.forms import AMOUNT_PREFIX, BudgetLineForm, PlanHeaderForm
+from planning.models import LineAmount, Plan, PlanStatus
 
 DRAFTER = "t3-d109-labour-drafter"
 PROVINCE = "t3-p12-labour-drafter"
@@ -45,14 +45,13 @@ def login(client):
 
 
 def _total(plan: Plan) -> Decimal:
-    sums = plan.lines.aggregate(**{name: Sum(name) for name in AMOUNT_FIELDS})
-    return sum((value or Decimal(0) for value in sums.values()), Decimal(0))
+    return LineAmount.objects.filter(line__plan=plan).aggregate(total=Sum("amount"))["total"] or Decimal(0)
 
 
 def _saved_rows(plan: Plan) -> list[dict[str, str]]:
     """The lines as the editor shows them (Vietnamese notation), ready to post back."""
     with translation.override("vi"):
-        return [BudgetLineForm.initial_for(line) for line in plan.lines.select_related("item").order_by("position")]
+        return [BudgetLineForm.initial_for(line, plan.cycle.period.code) for line in selectors.plan_lines(plan)]
 
 
 def _lines_post(rows: list[dict[str, str]], *, initial: int) -> dict[str, str]:
@@ -67,8 +66,9 @@ def _lines_post(rows: list[dict[str, str]], *, initial: int) -> dict[str, str]:
     return data
 
 
-def _blank_line() -> dict[str, str]:
-    return dict.fromkeys(["item", "content", *AMOUNT_FIELDS], "")
+def _blank_line(plan: Plan) -> dict[str, str]:
+    """An empty row of the editor: the item, the content and one amount per source of the plan's period."""
+    return dict.fromkeys(["item", "content", *(AMOUNT_PREFIX + s.code for s in selectors.plan_sources(plan))], "")
 
 
 # --- who sees what ---------------------------------------------------------------------------
@@ -251,8 +251,10 @@ def test_editor_shows_a_bad_row_at_its_field_keeps_what_was_typed_and_saves_noth
     total_before, count_before = _total(phong_tho), phong_tho.lines.count()
     rows = _saved_rows(phong_tho)
     rows[0]["content"] = "Nội dung vừa gõ, chưa lưu"
-    rows[1]["local"] = "-5"
-    rows.append({**_blank_line(), "item": "6.1", "content": "Dòng mới vừa thêm", "central_recurrent": "12,5"})
+    rows[1]["amount_local"] = "-5"
+    rows.append(
+        {**_blank_line(phong_tho), "item": "6.1", "content": "Dòng mới vừa thêm", "amount_central_recurrent": "12,5"}
+    )
 
     response = login(DRAFTER).post(
         reverse("planning:edit", args=[phong_tho.pk]), _lines_post(rows, initial=count_before)
@@ -260,10 +262,10 @@ def test_editor_shows_a_bad_row_at_its_field_keeps_what_was_typed_and_saves_noth
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert '<ul class="errorlist" id="id_lines-1-local_error"><li>Số tiền không được âm.</li></ul>' in content
-    assert response.context["lines"].forms[1].errors == {"local": ["Số tiền không được âm."]}
+    assert '<ul class="errorlist" id="id_lines-1-amount_local_error"><li>Số tiền không được âm.</li></ul>' in content
+    assert response.context["lines"].forms[1].errors == {"amount_local": ["Số tiền không được âm."]}
     assert not response.context["lines"].forms[0].errors
-    assert 'name="lines-1-local" value="-5"' in content
+    assert 'name="lines-1-amount_local" value="-5"' in content
     assert "Nội dung vừa gõ, chưa lưu" in content
     assert "Dòng mới vừa thêm" in content and 'value="12,5"' in content
     assert 'data-testid="not-saved"' in content
@@ -275,12 +277,12 @@ def test_editor_shows_a_bad_row_at_its_field_keeps_what_was_typed_and_saves_noth
 
 def test_editor_replaces_the_lines_in_one_post(phong_tho, login):
     rows = _saved_rows(phong_tho)
-    rows[0]["central_investment"] = "46.000"  # Vietnamese thousands
-    rows[1]["central_recurrent"] = "7.070,5"  # and decimals
+    rows[0]["amount_central_investment"] = "46.000"  # Vietnamese thousands
+    rows[1]["amount_central_recurrent"] = "7.070,5"  # and decimals
     for row in rows[2:]:
         row["DELETE"] = "on"
-    rows.append({**_blank_line(), "item": "5", "content": "Hỗ trợ nhà ở", "other": "1.200"})
-    rows.append(_blank_line())  # an untouched spare row is ignored
+    rows.append({**_blank_line(phong_tho), "item": "5", "content": "Hỗ trợ nhà ở", "amount_other": "1.200"})
+    rows.append(_blank_line(phong_tho))  # an untouched spare row is ignored
 
     response = login(DRAFTER).post(
         reverse("planning:edit", args=[phong_tho.pk]), _lines_post(rows, initial=len(_saved_rows(phong_tho)))
@@ -288,16 +290,16 @@ def test_editor_replaces_the_lines_in_one_post(phong_tho, login):
 
     assert response.status_code == 302
     assert response["Location"] == reverse("planning:edit", args=[phong_tho.pk])
-    lines = list(phong_tho.lines.select_related("item").order_by("position"))
+    lines = list(selectors.plan_lines(phong_tho))
     assert [line.item.code for line in lines] == ["1.1", "1.2", "5"]
-    assert lines[0].central_investment == Decimal("46000")
-    assert lines[1].central_recurrent == Decimal("7070.5")
-    assert lines[2].other == Decimal("1200")
+    assert lines[0].amount_map == {"central_investment": Decimal("46000"), "central_recurrent": Decimal("4550")}
+    assert lines[1].amount_map == {"central_investment": Decimal("70700"), "central_recurrent": Decimal("7070.5")}
+    assert lines[2].amount_map == {"other": Decimal("1200")}
     assert _total(phong_tho) == Decimal("46000") + 4550 + 70700 + Decimal("7070.5") + 1200
 
 
 def test_a_row_with_money_but_no_item_is_refused(phong_tho, login):
-    rows = [*_saved_rows(phong_tho), {**_blank_line(), "local": "100"}]
+    rows = [*_saved_rows(phong_tho), {**_blank_line(phong_tho), "amount_local": "100"}]
     response = login(DRAFTER).post(
         reverse("planning:edit", args=[phong_tho.pk]), _lines_post(rows, initial=len(rows) - 1)
     )
@@ -323,11 +325,11 @@ def test_header_saves_number_and_date_in_dd_mm_yyyy(phong_tho, login):
 
 def test_one_bad_part_saves_no_part(phong_tho, login):
     rows = _saved_rows(phong_tho)
-    rows[3]["other"] = "abc"
+    rows[3]["amount_other"] = "abc"
     data = {"header-number_symbol": "15/KH-UBND", **_lines_post(rows, initial=len(rows))}
     response = login(DRAFTER).post(reverse("planning:edit", args=[phong_tho.pk]), data)
     assert response.status_code == 200
-    assert response.context["lines"].forms[3].errors["other"]
+    assert response.context["lines"].forms[3].errors["amount_other"]
     assert 'value="15/KH-UBND"' in response.content.decode()
     phong_tho.refresh_from_db()
     assert phong_tho.number_symbol == ""
@@ -335,12 +337,12 @@ def test_one_bad_part_saves_no_part(phong_tho, login):
 
 def test_every_bad_part_is_shown_at_once(phong_tho, login):
     rows = _saved_rows(phong_tho)
-    rows[1]["local"] = "-5"
+    rows[1]["amount_local"] = "-5"
     data = {"header-issued_on": "31/02/2023", **_lines_post(rows, initial=len(rows))}
     response = login(DRAFTER).post(reverse("planning:edit", args=[phong_tho.pk]), data)
     assert response.status_code == 200
     assert response.context["header"].errors["issued_on"]
-    assert response.context["lines"].forms[1].errors["local"] == ["Số tiền không được âm."]
+    assert response.context["lines"].forms[1].errors["amount_local"] == ["Số tiền không được âm."]
     assert 'value="31/02/2023"' in response.content.decode()
 
 
@@ -435,9 +437,8 @@ def test_lines_import_from_the_editor_page_names_bad_rows_and_saves_nothing(phon
     from openpyxl import Workbook
 
     book = Workbook()
-    book.active.append(
-        ["Mã dự án", "Nội dung", "NSTW - vốn đầu tư", "NSTW - vốn sự nghiệp", "NSĐP", "Vốn huy động khác"]
-    )
+    # The template's headers: the 2021-2025 sources' short labels, as the editor's columns print them.
+    book.active.append(["Mã dự án", "Nội dung", "NSTW - ĐTPT", "NSTW - SN", "NSĐP", "Huy động khác"])
     book.active.append(["1.1", "Đường", -5, 0, 0, 0])
     buffer = BytesIO()
     book.save(buffer)
@@ -450,3 +451,149 @@ def test_lines_import_from_the_editor_page_names_bad_rows_and_saves_nothing(phon
     assert response.status_code == 200
     assert "Dòng 2" in response.content.decode()
     assert phong_tho.lines.count() == before
+
+
+# --- periods with other sources: 2026-2030 (seven sources) and the dual-catalogue year 2026 ------
+
+SOURCES_2026_2030 = {
+    "central_investment": "NSTW - ĐTPT",
+    "central_recurrent": "NSTW - SN",
+    "local_province": "NS tỉnh",
+    "local_commune": "NS xã",
+    "integrated": "Vốn lồng ghép",
+    "credit": "Vốn tín dụng",
+    "enterprise_community": "DN, cộng đồng",
+}
+
+
+NEWCOMER = "t2-newcomer-drafter"  # the drafter of a two-tier Lai Châu commune that has no plan yet that year
+
+
+def _two_tier_plan(year: int) -> Plan:
+    """A fresh annual draft in ``year`` for a commune of two-tier Lai Châu that has none (the demo
+    already carries plans for its staffed communes), drafted by ``NEWCOMER``."""
+    from directory.models import AdministrativeUnit, Tier
+    from planning.models import PlanType
+
+    cycle = services.cycle_ensure(year=year, structure=Structure.TWO_TIER)
+    taken = Plan.objects.filter(cycle=cycle, plan_type=PlanType.ANNUAL).values("unit_id")
+    unit = (
+        AdministrativeUnit.objects.filter(structure=Structure.TWO_TIER, tier=Tier.COMMUNE, province__code="12")
+        .exclude(pk__in=taken)
+        .order_by("code")
+        .first()
+    )
+    drafter = User.objects.create(username=NEWCOMER, full_name="Cán bộ xã mới")
+    agency = Agency.objects.get(unit=unit, kind=AgencyKind.PEOPLE_COMMITTEE)
+    directory_services.membership_add(user=drafter, agency=agency, role=Role.DRAFTER)
+    return services.plan_create(actor=drafter, cycle=cycle, unit=unit, plan_type=PlanType.ANNUAL)
+
+
+def _column_headers(content: str, testid: str) -> list[str]:
+    head = content.split(f'data-testid="{testid}"', 1)[1].split("</thead>", 1)[0]
+    return re.findall(r'<th scope="col" class="num">([^<]*)</th>', head)
+
+
+def test_editor_of_a_2027_plan_has_the_seven_sources_of_2026_2030(demo, login):
+    plan = _two_tier_plan(2027)
+    response = login(NEWCOMER).get(reverse("planning:edit", args=[plan.pk]))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert [source.code for source in selectors.plan_sources(plan)] == list(SOURCES_2026_2030)
+    headers = [*SOURCES_2026_2030.values()]
+    assert _column_headers(content, "lines-table") == [*headers, "Cộng"]
+    assert _column_headers(content, "editor-totals") == [*headers, "Tổng cộng"]
+    # The running totals read the sources from the page, in column order.
+    assert f'data-sources="{" ".join(SOURCES_2026_2030)}"' in content
+    for code in SOURCES_2026_2030:
+        assert f'name="lines-0-amount_{code}"' in content
+        assert f'data-source="{code}"' in content
+    assert 'name="lines-0-amount_local"' not in content  # a 2021-2025 source
+    # The agencies row spans every column but the row number: item, content, 7 sources, total, remove.
+    assert '<td colspan="11">' in content
+    assert '<tr data-project="C1">' in content and '<tr data-project="C2">' in content
+    choices = dict(response.context["lines"].forms[0].fields["item"].choices)
+    flat = {value for group in choices.values() if isinstance(group, list) for value, _label in group}
+    assert "C1.02.01" in flat
+    assert not any(":" in value for value in flat)  # 2027: no continuing 2021-2025 catalogue
+
+
+def test_amounts_typed_in_two_2026_2030_sources_are_saved_and_shown_on_the_plan_page(demo, login):
+    plan = _two_tier_plan(2027)
+    client = login(NEWCOMER)
+    row = {
+        **_blank_line(plan),
+        "item": "C1.02.01",
+        "content": "Bê tông hóa đường nội đồng tổ 5",
+        "amount_central_investment": "1.250,5",
+        "amount_local_commune": "300",
+    }
+    response = client.post(reverse("planning:edit", args=[plan.pk]), _lines_post([row, _blank_line(plan)], initial=0))
+    assert response.status_code == 302, response.context["lines"].errors
+
+    totals = selectors.plan_totals(plan)
+    assert totals["central_investment"] == Decimal("1250.5")
+    assert totals["local_commune"] == Decimal("300")
+    assert all(not totals[code] for code in SOURCES_2026_2030 if code not in ("central_investment", "local_commune"))
+    assert (totals["central"], totals["total"]) == (Decimal("1250.5"), Decimal("1550.5"))
+    assert totals["by_project"]["C1"]["total"] == Decimal("1550.5")
+
+    editor = client.get(reverse("planning:edit", args=[plan.pk])).content.decode()
+    assert 'name="lines-0-amount_central_investment" value="1.250,5"' in editor
+    assert 'name="lines-0-amount_local_commune" value="300"' in editor
+    assert 'data-testid="editor-grand-total">1.550,5<' in editor
+
+    page = client.get(reverse("planning:detail", args=[plan.pk])).content.decode()
+    assert 'data-testid="budget-total">1.550,5<' in page
+    assert _column_headers(page, "budget") == [*SOURCES_2026_2030.values(), "Tổng cộng"]
+    summary = page.split('data-testid="budget-summary"', 1)[1].split("</p>", 1)[0]
+    assert "Tổng kinh phí <strong>1.550,5</strong> triệu đồng, trong đó ngân sách trung ương 1.250,5" in summary
+    assert "Ngân sách trung ương - vốn đầu tư phát triển 1.250,5" in summary
+    assert "Ngân sách cấp xã 300" in summary
+    assert summary.count('class="source-amount"') == 7
+    assert page.count('class="bar-row"') == 7
+    assert "catalogue-head" not in page  # one catalogue: no catalogue headings
+
+
+def test_a_2027_plan_without_lines_spans_its_empty_table_over_every_column(demo, login):
+    plan = _two_tier_plan(2027)
+    page = login(NEWCOMER).get(reverse("planning:detail", args=[plan.pk])).content.decode()
+    assert '<td colspan="10" class="muted">' in page  # code, title, 7 sources, total
+
+
+def test_a_2026_plan_shows_its_continuing_2021_2025_line_under_that_catalogue(demo, login):
+    plan = _two_tier_plan(2026)
+    services.plan_lines_replace(
+        actor=User.objects.get(username=NEWCOMER),
+        plan=plan,
+        rows=[
+            {"item": "C1.02.01", "content": "Đường giao thông tổ 3", "amounts": {"central_investment": "800"}},
+            {
+                "item": "1.1",
+                "catalogue": "2021-2025",
+                "content": "Chuyển tiếp: đường liên bản Nậm Cáy",
+                "amounts": {"central_investment": "450", "credit": "50"},
+            },
+        ],
+    )
+    client = login(NEWCOMER)
+    page = client.get(reverse("planning:detail", args=[plan.pk])).content.decode()
+    table = page.split('data-testid="budget"', 1)[1].split("</table>", 1)[0]
+    own = table.index('data-catalogue="2026-2030"')
+    continuing = table.index('data-catalogue="2021-2025"')
+    assert "Danh mục giai đoạn 2026-2030" in table
+    assert "Danh mục giai đoạn 2021-2025 — nhiệm vụ chuyển tiếp" in table
+    assert own < table.index("Đường giao thông tổ 3") < continuing < table.index("Chuyển tiếp: đường liên bản Nậm Cáy")
+    assert 'colspan="10"' in table  # the headings span the seven sources' table
+    assert 'data-testid="budget-total">1.300<' in page
+
+    editor = client.get(reverse("planning:edit", args=[plan.pk])).content.decode()
+    assert '<option value="2021-2025:1.1" selected>' in editor
+    # The continuing line counts under its own project in the running totals, printed as its catalogue prints it.
+    assert '<tr data-project="2021-2025:1">' in editor
+    totals = editor.split('data-testid="editor-totals"', 1)[1].split("</table>", 1)[0]
+    assert ">2021-2025:1<" not in totals
+    assert totals.index('data-catalogue="2026-2030"') < totals.index('data-project="C1"')
+    assert totals.index('data-catalogue="2021-2025"') < totals.index('data-project="2021-2025:1"')
+    assert 'data-testid="editor-grand-total">1.300<' in editor
+    assert "{#" not in page and "{#" not in editor  # no template comment leaks onto the page

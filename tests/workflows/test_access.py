@@ -5,6 +5,8 @@ import pytest
 from django.urls import reverse
 from viewflow.workflow.models import Task
 
+from directory.models import AdministrativeUnit
+from planning.models import Plan
 from tests.workflows.conftest import C_DRAFTER, C_HEAD, D_DRAFTER, D_HEAD, OUTSIDER, plan_of
 from workflows.models import WorkItem
 
@@ -26,7 +28,11 @@ def test_outsider_gets_404_on_every_workflow_endpoint(submitted, as_user):
         )
         assert response.status_code == 404, action
     assert submitted.pk not in {t["plan"] for t in outsider.inbox()}
-    assert outsider.client.get("/api/v1/tasks/", {"archive": "1"}).json()["results"] == []
+    # The outsider's archive holds only its own unit's work (its 2027 plan in the demo).
+    archived = {t["plan"] for t in outsider.client.get("/api/v1/tasks/", {"archive": "1"}).json()["results"]}
+    assert submitted.pk not in archived
+    own_units = AdministrativeUnit.objects.filter(agencies__memberships__user__username=OUTSIDER)
+    assert not Plan.objects.filter(pk__in=archived).exclude(unit__in=own_units).exists()
 
 
 def test_a_visible_plan_where_the_role_may_not_act_is_403(submitted, as_user):

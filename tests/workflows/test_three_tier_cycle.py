@@ -23,11 +23,12 @@ def test_whole_three_tier_cycle(as_user):
     c_drafter, c_head, d_head, p_head = as_user(C_DRAFTER), as_user(C_HEAD), as_user(D_HEAD), as_user(P_HEAD)
 
     # Commune: the drafter writes, only the head may submit.
-    c_drafter.client.put(
+    written = c_drafter.client.put(
         f"/api/v1/plans/{commune.pk}/lines/",
-        [{"item": "2", "content": "Mô hình nuôi dê", "central_recurrent": "450"}],
+        [{"item": "2", "content": "Mô hình nuôi dê", "amounts": {"central_recurrent": "450"}}],
         format="json",
     )
+    assert written.status_code == 200, written.json()
     assert "submit" not in c_drafter.actions(commune)
     c_drafter.act(commune, "submit", expect=403)
     assert c_head.act(commune, "submit")["status"] == "submitted"
@@ -45,11 +46,12 @@ def test_whole_three_tier_cycle(as_user):
     draft = WorkItem.objects.get(plan=commune, is_open=True)
     assert draft.assignee.username == C_DRAFTER
     assert commune.pk in {t["plan"] for t in c_drafter.inbox()}
-    c_drafter.client.put(
+    rewritten = c_drafter.client.put(
         f"/api/v1/plans/{commune.pk}/lines/",
-        [{"item": "2", "content": "Mô hình nuôi dê (25 hộ)", "central_recurrent": "500"}],
+        [{"item": "2", "content": "Mô hình nuôi dê (25 hộ)", "amounts": {"central_recurrent": "500"}}],
         format="json",
     )
+    assert rewritten.status_code == 200, rewritten.json()
     c_head.act(commune, "submit")
     changes = d_head.client.get(f"/api/v1/plans/{commune.pk}/diff/", {"from": 1, "to": 2}).json()
     assert changes["lines"]["changed"][0]["changes"]["central_recurrent"] == {"old": "450.000", "new": "500.000"}

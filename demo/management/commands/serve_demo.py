@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from config.schedule import run_loop
+from demo import cycle_2027
 from directory import demo
 
 
@@ -26,11 +27,18 @@ class Command(BaseCommand):
         url = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"\nCTMTQG giảm nghèo bền vững — demo at {url}"))
         self.stdout.write(f"Accounts ({demo.DEMO_PASSWORD} for all; full list: make demo-users):")
+        successor = cycle_2027.sin_suoi_ho_successor()  # Sin Suối Hồ's two-tier commune (the 2027 cycle)
         for account in demo.accounts():
-            if account.unit_code in {"", demo.PROVINCE, demo.DISTRICT, "VN"} or account.username.endswith(
-                ("c03592-ubnd-drafter", "c03592-ubnd-head")
+            if (
+                account.unit_code in {"", demo.PROVINCE, demo.DISTRICT, "VN"}
+                or account.username.endswith(("c03592-ubnd-drafter", "c03592-ubnd-head"))
+                or (successor and account.structure == successor.structure and account.unit_code == successor.code)
             ):
                 self.stdout.write(f"  {account.username:<34} {account.role:<18} {account.agency}")
+        self.stdout.write(
+            f"{cycle_2027.YEAR} cycle of two-tier Lai Châu, as on {cycle_2027.AS_OF:%d/%m/%Y} (illustrative figures): "
+            "the province plan waits at the People's Council step."
+        )
         self.stdout.write("Scheduler: " + ("off" if no_scheduler else f"every {settings.SCHEDULER_INTERVAL_SECONDS}s"))
         try:
             uvicorn.run("config.asgi:application", host=host, port=port, log_level="info", lifespan="off")
