@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -71,7 +70,6 @@ SUBTOTAL_LABEL = "Tổng"
 STT_LABEL = "STT"
 # Sections of a dual-catalogue year, numbered as Vietnamese tables number their parts.
 SECTION_NUMBERS = ("I", "II", "III", "IV", "V")
-PROGRAMME_SUFFIX = re.compile(r"\s+giai đoạn\s+\d{4}\b.*$")
 
 
 @dataclass(frozen=True)
@@ -171,7 +169,7 @@ class CatalogueSection:
 
 def programme_name(plan: Plan) -> str:
     """The programme's name without its period: "Chương trình mục tiêu quốc gia giảm nghèo bền vững"."""
-    return PROGRAMME_SUFFIX.sub("", plan.cycle.period.title_vi).strip()
+    return plan.cycle.period.programme_name
 
 
 Catalogues = dict[str, tuple[str | None, list[CatalogueItem]]]

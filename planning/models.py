@@ -7,6 +7,7 @@ django-fsm field: only ``approvals.services`` move it.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -22,6 +23,8 @@ from directory.models import AdministrativeUnit, Structure
 # 999.999.999,999 million VND (a million billion đồng) is beyond any real plan: a larger amount
 # is a typing error. 15 digits with 3 decimals holds it.
 AMOUNT_MAX = Decimal("999999999.999")
+# "… giai đoạn 2021 - 2025", "… giai đoạn 2026-2035, giai đoạn I (2026-2030)": the period part.
+PROGRAMME_PERIOD_SUFFIX = re.compile(r"\s+giai đoạn\s+\d{4}\b.*$")
 
 
 def amount_field(verbose_name: str, **kwargs) -> models.DecimalField:
@@ -60,6 +63,13 @@ class ProgrammePeriod(Bilingual, models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def programme_name(self) -> str:
+        """The programme's name without its period, as documents print it under their title:
+        "Chương trình mục tiêu quốc gia giảm nghèo bền vững" (2021-2025), the merged
+        programme's long name from 2026."""
+        return PROGRAMME_PERIOD_SUFFIX.sub("", self.title_vi).strip()
 
 
 class FundingSource(Bilingual, models.Model):
