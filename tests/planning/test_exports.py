@@ -12,7 +12,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
-from directory.models import AdministrativeUnit, Membership, Role, Structure, Tier, User
+from directory.models import AdministrativeUnit, Structure, User
 from planning import selectors, services
 from planning.exports import (
     CELL_PADDING_CM,
@@ -24,7 +24,9 @@ from planning.exports import (
     vn_number,
 )
 from planning.models import BudgetLine, FundingSource, LineAmount, Plan, PlanType
+from tests.periods import SOURCES_2026_2030
 from tests.planning.conftest import DISTRICT_DRAFTER
+from tests.planning.two_tier import officer, open_plan, province, staffed_communes
 
 PROVINCE_CHAIR = "t3-p12-ubnd-head"
 PROVINCE_VICE_CHAIR = "t3-p12-ubnd-head-deputy"
@@ -100,30 +102,9 @@ def number(value: object) -> Decimal:
 # --- helpers: plans of the 2026-2030 period ------------------------------------------------
 
 
-def officer(unit: AdministrativeUnit) -> User:
-    membership = Membership.objects.filter(agency__unit=unit, role=Role.DRAFTER).select_related("user").first()
-    assert membership is not None, f"no drafter for {unit}"
-    return membership.user
-
-
 def two_tier_units() -> tuple[AdministrativeUnit, list[AdministrativeUnit]]:
     """Two-tier Lai Châu and two of its staffed communes."""
-    province = AdministrativeUnit.objects.get(structure=Structure.TWO_TIER, tier=Tier.PROVINCE, code="12")
-    communes = list(
-        AdministrativeUnit.objects.filter(province=province, tier=Tier.COMMUNE, agencies__memberships__isnull=False)
-        .distinct()
-        .order_by("code")[:2]
-    )
-    assert len(communes) == 2
-    return province, communes
-
-
-def open_plan(year: int, unit: AdministrativeUnit, plan_type: str = PlanType.ANNUAL) -> Plan:
-    cycle = services.cycle_ensure(year=year, structure=Structure.TWO_TIER)
-    plan = Plan.objects.filter(cycle=cycle, unit=unit, plan_type=plan_type).first()
-    if plan is None:
-        plan = services.plan_create(actor=officer(unit), cycle=cycle, unit=unit, plan_type=plan_type)
-    return Plan.objects.select_related("cycle__period", "unit").get(pk=plan.pk)
+    return province(), staffed_communes(2)
 
 
 def put_lines(plan: Plan, rows: list[tuple]) -> None:
@@ -348,15 +329,7 @@ def test_budget_xlsx_keeps_thousandths(phong_tho):
 
 # --- the 2026-2030 period: seven sources, components and their contents -------------------
 
-HEADERS_2026_2030 = {
-    "central_investment": "NSTW - ĐTPT",
-    "central_recurrent": "NSTW - SN",
-    "local_province": "NS tỉnh",
-    "local_commune": "NS xã",
-    "integrated": "Vốn lồng ghép",
-    "credit": "Vốn tín dụng",
-    "enterprise_community": "DN, cộng đồng",
-}
+HEADERS_2026_2030 = SOURCES_2026_2030
 
 
 def test_a_2027_budget_xlsx_has_a_column_per_source_of_the_period(province_2027):

@@ -16,19 +16,12 @@ from directory.models import User
 from planning import selectors, services
 from planning.imports import MAX_ROWS, import_lines_xlsx, lines_template_xlsx, parse_lines_xlsx
 from planning.models import CatalogueItem, LineAmount, Plan
+from tests.periods import SOURCES_2021_2025, SOURCES_2026_2030
 from tests.planning.conftest import DISTRICT_DRAFTER, OUTSIDER
 from tests.planning.test_exports import PLAN_TYPE_2027, officer, open_plan, put_lines, two_tier_units
 
-HEADER_2021_2025 = ["Mã dự án", "Nội dung", "NSTW - ĐTPT", "NSTW - SN", "NSĐP", "Huy động khác"]
-SOURCE_HEADERS_2026_2030 = [
-    "NSTW - ĐTPT",
-    "NSTW - SN",
-    "NS tỉnh",
-    "NS xã",
-    "Vốn lồng ghép",
-    "Vốn tín dụng",
-    "DN, cộng đồng",
-]
+HEADER_2021_2025 = ["Mã dự án", "Nội dung", *SOURCES_2021_2025.values()]
+SOURCE_HEADERS_2026_2030 = list(SOURCES_2026_2030.values())
 
 
 @pytest.fixture

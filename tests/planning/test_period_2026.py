@@ -6,26 +6,13 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from directory.models import AdministrativeUnit, Agency, AgencyKind, Membership, Role, Structure, Tier, User
+from directory.models import AdministrativeUnit, Structure, Tier
 from planning import selectors, services
-from planning.models import Cycle, LineAmount, Plan, PlanType, ProgrammePeriod
+from planning.models import Cycle, LineAmount, Plan, ProgrammePeriod
+from tests.periods import SOURCES_2026_2030
+from tests.planning import two_tier as two_tier_module
 
-SOURCES_2026 = [
-    "central_investment",
-    "central_recurrent",
-    "local_province",
-    "local_commune",
-    "integrated",
-    "credit",
-    "enterprise_community",
-]
-
-
-def _officer(unit: AdministrativeUnit):
-    """A drafter of one of the unit's agencies (the demo gives every two-tier demo unit some)."""
-    membership = Membership.objects.filter(agency__unit=unit, role=Role.DRAFTER).select_related("user").first()
-    assert membership is not None, f"no drafter for {unit}"
-    return membership.user
+SOURCES_2026 = list(SOURCES_2026_2030)
 
 
 def _leaf(period: str, *, tier: str) -> str:
@@ -36,30 +23,11 @@ def _leaf(period: str, *, tier: str) -> str:
 
 @pytest.fixture
 def two_tier(demo):
-    """Two-tier Lai Châu and two of its communes that have no demo plans: each gets its standard
-    agencies and a drafter, so the tests open their own 2026-2028 plans there."""
-    from directory import services as directory
-
-    province = AdministrativeUnit.objects.get(structure=Structure.TWO_TIER, tier=Tier.PROVINCE, code="12")
-    communes = list(
-        AdministrativeUnit.objects.filter(province=province, tier=Tier.COMMUNE, plans__isnull=True)
-        .distinct()
-        .order_by("code")[:2]
-    )
-    directory.agencies_ensure_standard(units=communes)
-    for unit in communes:
-        committee = Agency.objects.get(unit=unit, kind=AgencyKind.PEOPLE_COMMITTEE)
-        user = User.objects.create_user(username=f"test-{unit.code}-drafter", password="x")
-        directory.membership_add(user=user, agency=committee, role=Role.DRAFTER)
-    return province, communes
+    return two_tier_module.province(), two_tier_module.fresh_communes(2)
 
 
 def _open(year: int, unit: AdministrativeUnit) -> Plan:
-    cycle = services.cycle_ensure(year=year, structure=Structure.TWO_TIER)
-    existing = Plan.objects.filter(cycle=cycle, unit=unit, plan_type=PlanType.ANNUAL).first()
-    if existing:
-        return existing
-    return services.plan_create(actor=_officer(unit), cycle=cycle, unit=unit, plan_type=PlanType.ANNUAL)
+    return two_tier_module.open_plan(year, unit)
 
 
 def test_the_catalogue_lists_two_components_and_fifteen_component_contents(demo, login_api):
@@ -98,7 +66,7 @@ def test_a_2027_plan_takes_lines_on_every_source_and_rolls_up_to_the_province(tw
     leaf = _leaf("2026-2030", tier=Tier.COMMUNE)
     for index, plan in enumerate(plans, start=1):
         amounts = {code: f"{index * (position + 1)}00.125" for position, code in enumerate(SOURCES_2026)}
-        api = login_api(_officer(plan.unit).username)
+        api = login_api(two_tier_module.officer(plan.unit).username)
         response = api.put(
             f"/api/v1/plans/{plan.pk}/lines/",
             [{"item": leaf, "content": "Đường liên thôn", "amounts": amounts}],
@@ -114,7 +82,7 @@ def test_a_2027_plan_takes_lines_on_every_source_and_rolls_up_to_the_province(tw
     assert rollup["total"] - before["total"] == sum(expected.values())
     assert rollup["central"] == rollup["central_investment"] + rollup["central_recurrent"]
     assert rollup["own"] == before["own"]
-    body = login_api(_officer(province).username).get(f"/api/v1/plans/{province_plan.pk}/totals/").json()
+    body = login_api(two_tier_module.officer(province).username).get(f"/api/v1/plans/{province_plan.pk}/totals/").json()
     assert body["total"] == f"{rollup['total']:.3f}"
     # The roll-up is the province's own lines plus every commune plan's own lines, to the digit.
     children = Plan.objects.filter(parent=province_plan)
@@ -131,7 +99,7 @@ def test_2026_carries_both_catalogues_and_2027_refuses_the_old_one(two_tier, log
         {"item": "3.1", "catalogue": "2021-2025", "content": "Chuyển tiếp", "amounts": {"central_recurrent": "25.5"}},
     ]
     plan_2026 = _open(2026, commune)
-    api = login_api(_officer(commune).username)
+    api = login_api(two_tier_module.officer(commune).username)
     response = api.put(f"/api/v1/plans/{plan_2026.pk}/lines/", rows, format="json")
     assert response.status_code == 200, response.json()
     assert [(line["item"], line["catalogue"]) for line in response.json()] == [
@@ -176,7 +144,7 @@ def test_bad_2027_lines_name_the_field_and_save_nothing(two_tier, login_api, row
     _province, (commune, _other) = two_tier
     plan = _open(2027, commune)
     leaf = _leaf("2026-2030", tier=Tier.COMMUNE)
-    api = login_api(_officer(commune).username)
+    api = login_api(two_tier_module.officer(commune).username)
     good = {"item": leaf, "amounts": {"credit": "7"}}
     assert api.put(f"/api/v1/plans/{plan.pk}/lines/", [good], format="json").status_code == 200
     before = sorted(LineAmount.objects.filter(line__plan=plan).values_list("source__code", "amount"))
@@ -196,7 +164,7 @@ def test_a_content_reserved_for_the_province_is_refused_to_a_commune(two_tier, l
     provincial = next((i for i in leaves if i.levels and Tier.COMMUNE not in i.levels), None)
     if provincial is None:
         pytest.fail("the 2026-2030 catalogue should reserve at least one content to the province")
-    response = login_api(_officer(commune).username).put(
+    response = login_api(two_tier_module.officer(commune).username).put(
         f"/api/v1/plans/{plan.pk}/lines/", [{"item": provincial.code, "amounts": {"credit": "1"}}], format="json"
     )
     assert response.status_code == 400

@@ -12,17 +12,9 @@ from openpyxl import load_workbook
 from planning import selectors
 from planning.models import CatalogueItem, Plan
 from planning.reports import FIRST_DATA_ROW, HEADER_ROW, KEY_ROW, component_report_xlsx
+from tests.periods import SOURCES_2026_2030
 from tests.planning.test_exports import build_province_2026, build_province_2027, number, subtree_lines
 
-SOURCES_2026_2030 = (
-    "central_investment",
-    "central_recurrent",
-    "local_province",
-    "local_commune",
-    "integrated",
-    "credit",
-    "enterprise_community",
-)
 COMPONENT_CONTENTS = [f"C1.{n:02}" for n in range(1, 11)] + [f"C2.{n:02}" for n in range(1, 6)]
 
 

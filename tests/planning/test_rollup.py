@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from directory.models import User
 from planning import selectors, services
 from planning.models import Plan
+from tests.periods import SOURCES_2021_2025
 from tests.planning.conftest import COMMUNE_DRAFTER, DISTRICT_DRAFTER, PROVINCE_DRAFTER
 
 
@@ -15,7 +16,7 @@ def user(name: str) -> User:
     return User.objects.get(username=name)
 
 
-SOURCES_2021 = ("central_investment", "central_recurrent", "local", "other")
+SOURCES_2021 = tuple(SOURCES_2021_2025)
 
 
 def put_lines(username: str, plan: Plan, rows: list[tuple[str, str, str, str, str]]) -> None:

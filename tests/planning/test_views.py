@@ -27,6 +27,8 @@ from directory.models import Agency, AgencyKind, Role, Structure, User
 from planning import selectors, services
 from planning.forms import AMOUNT_PREFIX, BudgetLineForm, PlanHeaderForm
 from planning.models import LineAmount, Plan, PlanStatus
+from tests.periods import SOURCES_2026_2030
+from tests.planning import two_tier
 
 DRAFTER = "t3-d109-labour-drafter"
 PROVINCE = "t3-p12-labour-drafter"
@@ -455,38 +457,13 @@ def test_lines_import_from_the_editor_page_names_bad_rows_and_saves_nothing(phon
 
 # --- periods with other sources: 2026-2030 (seven sources) and the dual-catalogue year 2026 ------
 
-SOURCES_2026_2030 = {
-    "central_investment": "NSTW - ĐTPT",
-    "central_recurrent": "NSTW - SN",
-    "local_province": "NS tỉnh",
-    "local_commune": "NS xã",
-    "integrated": "Vốn lồng ghép",
-    "credit": "Vốn tín dụng",
-    "enterprise_community": "DN, cộng đồng",
-}
 
-
-NEWCOMER = "t2-newcomer-drafter"  # the drafter of a two-tier Lai Châu commune that has no plan yet that year
-
-
-def _two_tier_plan(year: int) -> Plan:
-    """A fresh annual draft in ``year`` for a commune of two-tier Lai Châu that has none (the demo
-    already carries plans for its staffed communes), drafted by ``NEWCOMER``."""
-    from directory.models import AdministrativeUnit, Tier
-    from planning.models import PlanType
-
-    cycle = services.cycle_ensure(year=year, structure=Structure.TWO_TIER)
-    taken = Plan.objects.filter(cycle=cycle, plan_type=PlanType.ANNUAL).values("unit_id")
-    unit = (
-        AdministrativeUnit.objects.filter(structure=Structure.TWO_TIER, tier=Tier.COMMUNE, province__code="12")
-        .exclude(pk__in=taken)
-        .order_by("code")
-        .first()
-    )
-    drafter = User.objects.create(username=NEWCOMER, full_name="Cán bộ xã mới")
-    agency = Agency.objects.get(unit=unit, kind=AgencyKind.PEOPLE_COMMITTEE)
-    directory_services.membership_add(user=drafter, agency=agency, role=Role.DRAFTER)
-    return services.plan_create(actor=drafter, cycle=cycle, unit=unit, plan_type=PlanType.ANNUAL)
+def _two_tier_plan(year: int) -> tuple[Plan, str]:
+    """A fresh annual draft in ``year`` for a commune of two-tier Lai Châu that has no plan (the
+    demo's staffed communes carry its 2027 cycle), and the username of its drafter."""
+    [unit] = two_tier.fresh_communes(1)
+    plan = two_tier.open_plan(year, unit)
+    return plan, two_tier.officer(unit).username
 
 
 def _column_headers(content: str, testid: str) -> list[str]:
@@ -495,8 +472,8 @@ def _column_headers(content: str, testid: str) -> list[str]:
 
 
 def test_editor_of_a_2027_plan_has_the_seven_sources_of_2026_2030(demo, login):
-    plan = _two_tier_plan(2027)
-    response = login(NEWCOMER).get(reverse("planning:edit", args=[plan.pk]))
+    plan, drafter = _two_tier_plan(2027)
+    response = login(drafter).get(reverse("planning:edit", args=[plan.pk]))
     assert response.status_code == 200
     content = response.content.decode()
     assert [source.code for source in selectors.plan_sources(plan)] == list(SOURCES_2026_2030)
@@ -519,8 +496,8 @@ def test_editor_of_a_2027_plan_has_the_seven_sources_of_2026_2030(demo, login):
 
 
 def test_amounts_typed_in_two_2026_2030_sources_are_saved_and_shown_on_the_plan_page(demo, login):
-    plan = _two_tier_plan(2027)
-    client = login(NEWCOMER)
+    plan, drafter = _two_tier_plan(2027)
+    client = login(drafter)
     row = {
         **_blank_line(plan),
         "item": "C1.02.01",
@@ -556,15 +533,15 @@ def test_amounts_typed_in_two_2026_2030_sources_are_saved_and_shown_on_the_plan_
 
 
 def test_a_2027_plan_without_lines_spans_its_empty_table_over_every_column(demo, login):
-    plan = _two_tier_plan(2027)
-    page = login(NEWCOMER).get(reverse("planning:detail", args=[plan.pk])).content.decode()
+    plan, drafter = _two_tier_plan(2027)
+    page = login(drafter).get(reverse("planning:detail", args=[plan.pk])).content.decode()
     assert '<td colspan="10" class="muted">' in page  # code, title, 7 sources, total
 
 
 def test_a_2026_plan_shows_its_continuing_2021_2025_line_under_that_catalogue(demo, login):
-    plan = _two_tier_plan(2026)
+    plan, drafter = _two_tier_plan(2026)
     services.plan_lines_replace(
-        actor=User.objects.get(username=NEWCOMER),
+        actor=User.objects.get(username=drafter),
         plan=plan,
         rows=[
             {"item": "C1.02.01", "content": "Đường giao thông tổ 3", "amounts": {"central_investment": "800"}},
@@ -576,7 +553,7 @@ def test_a_2026_plan_shows_its_continuing_2021_2025_line_under_that_catalogue(de
             },
         ],
     )
-    client = login(NEWCOMER)
+    client = login(drafter)
     page = client.get(reverse("planning:detail", args=[plan.pk])).content.decode()
     table = page.split('data-testid="budget"', 1)[1].split("</table>", 1)[0]
     own = table.index('data-catalogue="2026-2030"')

@@ -9,11 +9,12 @@ from directory import services as directory_services
 from directory.models import AdministrativeUnit, Agency, AgencyKind, Role, Structure, Tier, User
 from planning import services as planning
 from planning.models import Plan
+from tests.periods import SOURCES_2026_2030
 from tests.workflows.conftest import C_DRAFTER, C_HEAD, D_HEAD, plan_of
 
 T2_P_DRAFTER, T2_P_HEAD = "t2-p12-agri-drafter", "t2-p12-agri-head"  # Sở NN&MT, two-tier Lai Châu
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
-HEADERS_2026_2030 = ["NSTW - ĐTPT", "NSTW - SN", "NS tỉnh", "NS xã", "Vốn lồng ghép", "Vốn tín dụng", "DN, cộng đồng"]
+HEADERS_2026_2030 = list(SOURCES_2026_2030.values())
 
 
 def _headers(content: str, testid: str) -> list[str]:
