@@ -150,16 +150,6 @@ def idempotency_records_purge(*, now: dt.datetime | None = None) -> int:
         deleted += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]
 
 
-SIGNING_ACTIONS = ("submit", "issue_guidance", "report")
-
-
-def signatory(plan: Plan) -> tuple[User | None, User | None]:
-    """(signer, on behalf of): who last signed the plan off, and for whom under a delegation
-    ("KT."), from the audit trail — so the document shows both."""
-    event = plan.events.filter(action__in=SIGNING_ACTIONS).select_related("actor", "acting_for").order_by("-id").first()
-    return (event.actor, event.acting_for) if event else (None, None)
-
-
 def history(plan: Plan):
     return plan.events.select_related("actor", "acting_for", "agency").order_by("id")
 

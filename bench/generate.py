@@ -86,6 +86,12 @@ CENTRAL, LOCAL = "central", "local"
 # Items whose code starts so are infrastructure (project 1 of 2016-2020 and 2021-2025): the only
 # ones that get the first central source's (investment) money.
 INFRASTRUCTURE_PREFIX = "1."
+# Every generated plan has the sections and the indicator a plan needs to be submitted
+# (planning/data/completeness.json), so the real service accepts its submission.
+PLAN_PURPOSE = "Cụ thể hóa mục tiêu, nhiệm vụ của Chương trình trên địa bàn; bố trí vốn đúng đối tượng, đúng nội dung."
+PLAN_OBJECTIVES = "Tỷ lệ hộ nghèo đa chiều giảm 2%; hỗ trợ sinh kế cho hộ nghèo, hộ cận nghèo."
+PLAN_INDICATOR = {"code": "GN-1", "name": "Tỷ lệ hộ nghèo đa chiều giảm", "unit_of_measure": "%", "kind": "change"}
+PLAN_INDICATOR_VALUE = Decimal("2")
 
 # Action sequences that lead to each state (``accept`` at the appraisal step closes both lanes).
 PATHS: dict[tuple[str, str], list[str]] = {
@@ -574,7 +580,7 @@ class Generator:
         from approvals.models import AuditEvent, Resolution
         from bench.bulk import Table
         from directory.models import AdministrativeUnit
-        from planning.models import BudgetLine, LineAmount, Plan, PlanRound
+        from planning.models import BudgetLine, Indicator, LineAmount, Plan, PlanRound
         from workflows.models import WorkItem
 
         self.ct_plan = ContentType.objects.get_for_model(Plan).pk
@@ -584,6 +590,7 @@ class Generator:
             # Line ids are handed out here, like plan ids, so that amounts can name their line.
             line=Table(BudgetLine),
             amount=Table(LineAmount, with_pk=False),
+            indicator=Table(Indicator, with_pk=False),
             process=Table(Process),
             task=Table(Task),
             previous=Table(Task.previous.through, with_pk=False),
@@ -631,6 +638,7 @@ class Generator:
                 t.plan,
                 t.line,
                 t.amount,
+                t.indicator,
                 t.process,
                 t.task,
                 t.previous,
@@ -764,6 +772,9 @@ class Generator:
             status=history.status,
             round_number=history.round_number,
             legal_bases="Căn cứ Quyết định số 90/QĐ-TTg ngày 18/01/2022 của Thủ tướng Chính phủ;",
+            # What a plan must hold to be submitted (planning/data/completeness.json).
+            purpose=PLAN_PURPOSE,
+            objectives=PLAN_OBJECTIVES,
             created_by_id=drafter,
             last_edited_by_id=drafter,
             created_at=start,
@@ -779,6 +790,7 @@ class Generator:
                     t.amount.add(
                         line_id=line_id, plan_id=plan_id, item_id=line.item_id, source_id=source.id, amount=value
                     )
+        t.indicator.add(plan_id=plan_id, position=0, value=PLAN_INDICATOR_VALUE, **PLAN_INDICATOR)
         self.write_process(plan_id, history, start)
         for e in history.events:
             t.audit.add(
@@ -801,8 +813,8 @@ class Generator:
                     **header,
                     "issued_on": None,
                     "legal_bases": "",
-                    "purpose": "",
-                    "objectives": "",
+                    "purpose": PLAN_PURPOSE,
+                    "objectives": PLAN_OBJECTIVES,
                     "recipients": "",
                 },
                 # planning.services.snapshot_lines: the line shape with the non-zero amounts.
@@ -818,7 +830,19 @@ class Generator:
                     }
                     for line in lines
                 ],
-                "indicators": [],
+                # planning.services.snapshot_indicators of the plan's one indicator.
+                "indicators": [
+                    {
+                        "code": PLAN_INDICATOR["code"],
+                        "criterion": None,
+                        "name": PLAN_INDICATOR["name"],
+                        "unit": PLAN_INDICATOR["unit_of_measure"],
+                        "kind": PLAN_INDICATOR["kind"],
+                        "value": str(PLAN_INDICATOR_VALUE.quantize(MILLI)),
+                        "value_max": None,
+                        "baseline": None,
+                    }
+                ],
                 "households": [],
                 "totals": {k: str(v) for k, v in (subtree.get(plan_id) or zero_totals(sources)).items()},
             }

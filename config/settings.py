@@ -170,6 +170,17 @@ if USING_POSTGRES and env.bool("DB_POOL", default=PRODUCTION):
         "max_size": env.int("DB_POOL_MAX", default=10),
         "timeout": env.int("DB_POOL_TIMEOUT", default=10),
     }
+# Two roles (deploy/roles.sql): DATABASE_URL is the application's restricted role; the role that
+# owns the tables is DATABASE_OWNER_URL, given only to `manage.py migrate` (which connects as it
+# and then re-grants the application role: ops/management/commands/migrate.py) and the backup job.
+# Unset: migrate runs as DATABASE_URL's role, as with a single role.
+_owner_url = _secret("DATABASE_OWNER_URL", default="")
+DATABASE_OWNER = environ.Env.db_url_config(_owner_url) if _owner_url else None
+if DATABASE_OWNER and (
+    DATABASE_OWNER["ENGINE"] != "django.db.backends.postgresql"
+    or DATABASE_OWNER["NAME"] != DATABASES["default"]["NAME"]
+):
+    raise ImproperlyConfigured("DATABASE_OWNER_URL must name the same PostgreSQL database as DATABASE_URL")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo runs the web server and its scheduler in one process: wait for the write lock.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})

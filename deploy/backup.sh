@@ -11,15 +11,22 @@
 # Logical dumps are the portable, testable copy; point-in-time recovery needs WAL archiving as
 # well (deploy/postgres/wal-archiving.conf and deploy/README.md, "Backups").
 #
-# Environment: DATABASE_URL or DATABASE_URL_FILE (a libpq URL: postgres://user@host:5432/db),
-# BACKUP_DIR (/var/backups/ctmtqg), BACKUP_KEEP_DAYS (14).
+# Environment: DATABASE_OWNER_URL or DATABASE_OWNER_URL_FILE when set, else DATABASE_URL or
+# DATABASE_URL_FILE (a libpq URL: postgres://user@host:5432/db), BACKUP_DIR (/var/backups/ctmtqg),
+# BACKUP_KEEP_DAYS (14). The owner's URL is preferred: it connects to PostgreSQL directly (the
+# application's may go through PgBouncer, where pg_dump's session settings do not hold) and reads
+# every table even if a grant were missing; the application role's SELECT also suffices.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 
+if [ -n "${DATABASE_OWNER_URL_FILE:-}" ]; then
+  DATABASE_OWNER_URL=$(<"$DATABASE_OWNER_URL_FILE")
+fi
 if [ -n "${DATABASE_URL_FILE:-}" ]; then
   DATABASE_URL=$(<"$DATABASE_URL_FILE")
 fi
-: "${DATABASE_URL:?set DATABASE_URL or DATABASE_URL_FILE}"
+DATABASE_URL=${DATABASE_OWNER_URL:-${DATABASE_URL:-}}
+: "${DATABASE_URL:?set DATABASE_OWNER_URL or DATABASE_URL (or their _FILE)}"
 BACKUP_DIR=${BACKUP_DIR:-/var/backups/ctmtqg}
 KEEP_DAYS=${BACKUP_KEEP_DAYS:-14}
 

@@ -10,6 +10,11 @@ Subcommands:
 * ``scenario``: drives the running system over HTTP and websockets, as a browser and an API
   client would, and asserts what a person would see.
 
+The processes run as the restricted application role (``DATABASE_URL``; deploy/roles.sql): the
+scenario checks that every connection to the database is that role's and that it may not
+rewrite or erase the audit trail. With nginx installed it also checks what nginx is there for
+against slow and oversized clients (``slow_clients``).
+
 The scenario talks to uvicorn directly with ``X-Forwarded-Proto: https``, the header nginx
 sets: uvicorn runs with ``--proxy-headers --forwarded-allow-ips=127.0.0.1`` and Django with
 ``BEHIND_TLS_PROXY=true``, so the production settings (HTTPS redirect, HSTS, secure cookies)
@@ -31,6 +36,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import socketserver
 import ssl
 import sys
@@ -38,6 +44,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -78,19 +85,19 @@ def bootstrap(_args: argparse.Namespace) -> None:
     commune = AdministrativeUnit.objects.filter(province=province, tier=Tier.COMMUNE).order_by("code").first()
     check(commune is not None, "load_units two-tier --province 12 --with-agencies must run first")
     staff = {
-        "commune_drafter": (commune, AgencyKind.PEOPLE_COMMITTEE, Role.DRAFTER),
-        "commune_head": (commune, AgencyKind.PEOPLE_COMMITTEE, Role.HEAD),
-        "province_head": (province, AgencyKind.AGRICULTURE, Role.HEAD),
+        "commune_drafter": (commune, AgencyKind.PEOPLE_COMMITTEE, Role.DRAFTER, ""),
+        "commune_head": (commune, AgencyKind.PEOPLE_COMMITTEE, Role.HEAD, "Chủ tịch"),
+        "province_head": (province, AgencyKind.AGRICULTURE, Role.HEAD, "Giám đốc"),
     }
     officers = {}
-    for key, (unit, kind, role) in staff.items():
+    for key, (unit, kind, role, title) in staff.items():
         username = f"smoke-{key.replace('_', '-')}"
         password = secrets.token_urlsafe(18)
         user = User.objects.filter(username=username).first() or User(username=username)
         user.full_name, user.email = f"Smoke {key}", f"{username}@smoke.invalid"
         user.set_password(password)
         user.save()
-        directory.membership_add(user=user, agency=Agency.objects.get(unit=unit, kind=kind), role=role)
+        directory.membership_add(user=user, agency=Agency.objects.get(unit=unit, kind=kind), role=role, title=title)
         officers[key] = {"username": username, "password": password, "email": user.email}
     json.dump(
         {
@@ -359,6 +366,9 @@ def _scenario(
             check(ready.status == 200, f"/readyz: {ready.status} {ready.text}")
             check(ready.json()["checks"] == {"database": "ok", "migrations": "ok", "redis": "ok"}, ready.text)
 
+    with step("database roles: every process connects as the restricted application role"):
+        database_roles(args)
+
     with step("HTTPS: plain HTTP is redirected, responses carry the security headers"):
         plain = web1.request("GET", "/login/", https=False)
         check(plain.status == 301, f"plain HTTP answered {plain.status}, not a redirect")
@@ -441,6 +451,23 @@ def _scenario(
             (line["item"], line["catalogue"], line["amounts"], line["total"]) == (item, period, expected, "450.000"),
             f"line after PUT: {line}",
         )
+        # What a commune plan must hold before it is submitted (planning/data/completeness.json).
+        web1.api(
+            "PATCH",
+            f"/api/v1/plans/{commune_plan['id']}/",
+            tokens["commune_drafter"],
+            json_body={
+                "legal_bases": "Căn cứ Kế hoạch của UBND tỉnh (smoke);",
+                "purpose": "Kiểm tra hệ thống (smoke).",
+                "objectives": "Tỷ lệ hộ nghèo giảm 1% (smoke).",
+            },
+        )
+        web1.api(
+            "PUT",
+            f"/api/v1/plans/{commune_plan['id']}/indicators/",
+            tokens["commune_drafter"],
+            json_body=[{"code": "GN-1", "name": "Tỷ lệ hộ nghèo giảm", "unit": "%", "kind": "change", "value": "1"}],
+        )
 
     submit_id = f"smoke-submit-{uuid.uuid4().hex[:12]}"
     with step("the commune head submits (web 1); the province head's websocket (web 2) hears it"):
@@ -493,6 +520,8 @@ def _scenario(
     if args.nginx_https:
         with step("through nginx: TLS, redirect, security headers, static files, wss, /metrics closed"):
             through_nginx(args, web2, province_socket_cookies)
+        with step("slow clients: nginx cuts a trickling client at its header timeout; 413 over the body limit"):
+            slow_clients(args, web1)
 
     with step("metrics: local scrape sums both uvicorn workers; remote needs the token"):
         body = web1.request("GET", "/metrics", https=False).text
@@ -559,6 +588,147 @@ def through_nginx(args: argparse.Namespace, web: Web, cookies: dict[str, str]) -
         while (message := json.loads(socket.recv(timeout=10)))["type"] != "sync":
             pass
     print(f"       wss through nginx: synced at id {message['last_id']}")
+
+
+# What the application role must not be able to do (tests/ops/test_db_roles.py has the full list).
+REFUSED_TO_APP = (
+    ("TRUNCATE approvals_auditevent", "permission denied"),
+    ("UPDATE approvals_auditevent SET comment = comment", "permission denied"),
+    ("DELETE FROM approvals_auditevent", "permission denied"),
+    ("ALTER TABLE approvals_auditevent DISABLE TRIGGER ALL", "must be owner"),
+    ("SET session_replication_role = replica", "permission denied"),
+    ("CREATE TABLE smoke_intruder (id integer)", "permission denied"),
+)
+
+
+def database_roles(args: argparse.Namespace) -> None:
+    """This process has the web processes' DATABASE_URL. Its role is the application's, a plain
+    one; every other session on the database (the uvicorn workers' pools, the Celery worker and
+    beat) is that role's too; the owner owns every table; and the audit trail is out of reach."""
+    import django
+
+    django.setup()
+    from django.db import DatabaseError, connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user")
+        role, superuser = cursor.fetchone()
+        check(role == args.app_role and not superuser, f"connected as {role} (superuser: {superuser})")
+        cursor.execute(
+            "SELECT usename, count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND backend_type = 'client backend' AND pid <> pg_backend_pid() GROUP BY usename"
+        )
+        sessions = dict(cursor.fetchall())
+        check(set(sessions) == {args.app_role}, f"sessions on the database by role: {sessions}")
+        cursor.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner <> %s", [args.owner_role]
+        )
+        (foreign,) = cursor.fetchone()
+        check(foreign == 0, f"{foreign} table(s) not owned by {args.owner_role}")
+        for statement, needle in REFUSED_TO_APP:
+            try:
+                cursor.execute(statement)
+            except DatabaseError as exc:
+                check(needle in str(exc), f"{statement}: refused, but with {exc}")
+            else:
+                raise SmokeFailure(f"the application role may run {statement!r}")
+    print(f"       {sessions[args.app_role]} other session(s), all {args.app_role}; tables owned by {args.owner_role}")
+    print(f"       refused: {', '.join(statement.split(' SET')[0].split(' (')[0] for statement, _ in REFUSED_TO_APP)}")
+
+
+def _nginx_limit(conf: str, directive: str, unit: str) -> int:
+    values = [int(v) for v in re.findall(rf"^\s*{directive}\s+(\d+){unit};", conf, re.MULTILINE)]
+    check(values, f"no {directive} in the nginx configuration")
+    return max(values)
+
+
+def trickle(open_socket: Callable[[], socket.socket], seconds: float) -> tuple[str, float]:
+    """A slowloris client: a request line, then one more header line a second, never the blank
+    line that ends the headers. Returns what happened first ("open" after ``seconds``, "closed",
+    "reset …" or "answered …") and when."""
+    sock = open_socket()
+    sock.settimeout(1)
+    started = time.monotonic()
+    try:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        sent = 0
+        while time.monotonic() - started < seconds:
+            try:
+                data = sock.recv(4096)
+            except TimeoutError:
+                sock.sendall(f"X-Trickle-{sent}: {sent}\r\n".encode())
+                sent += 1
+                continue
+            first_line = data.split(b"\r\n", 1)[0]
+            return ("closed" if not data else f"answered {first_line!r}"), time.monotonic() - started
+    except OSError as exc:  # reset, broken pipe, TLS alert
+        return f"reset ({exc.__class__.__name__})", time.monotonic() - started
+    finally:
+        sock.close()
+    return "open", time.monotonic() - started
+
+
+def slow_clients(args: argparse.Namespace, web: Web) -> None:
+    """nginx's limits from deploy/nginx/ctmtqg.conf, against the running nginx: a trickling client
+    is cut off after client_header_timeout, while the same client straight at uvicorn is kept
+    (uvicorn 0.54 has no header timeout: deploy/README.md, "Slow clients"); a body over
+    client_max_body_size gets 413 before it reaches uvicorn, in the API's JSON shape under /api/."""
+    conf = Path(args.nginx_conf).read_text()
+    header_timeout = _nginx_limit(conf, "client_header_timeout", "s")
+    body_limit = _nginx_limit(conf, "client_max_body_size", "m") * 1024 * 1024
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+
+    def through_nginx() -> socket.socket:
+        raw = socket.create_connection(("127.0.0.1", args.nginx_https), timeout=5)
+        return context.wrap_socket(raw, server_hostname="127.0.0.1")
+
+    def straight_to_uvicorn() -> socket.socket:
+        return socket.create_connection(("127.0.0.1", web.port), timeout=5)
+
+    with ThreadPoolExecutor(2) as pool:
+        at_nginx = pool.submit(trickle, through_nginx, header_timeout + 6)
+        at_uvicorn = pool.submit(trickle, straight_to_uvicorn, header_timeout + 3)
+
+        def post(path: str, length: int, body: bytes = b"") -> Response:
+            connection = http.client.HTTPSConnection("127.0.0.1", args.nginx_https, timeout=30, context=context)
+            try:
+                connection.putrequest("POST", path)
+                connection.putheader("Content-Type", "application/json")
+                connection.putheader("Content-Length", str(length))
+                connection.endheaders(body or None)
+                answer = connection.getresponse()
+                return Response(answer.status, answer.headers, answer.read())
+            finally:
+                connection.close()
+
+        too_large = post("/api/v1/auth/token/", body_limit + 1)
+        check(too_large.status == 413, f"a body of {body_limit + 1} bytes answered {too_large.status}")
+        check(too_large.headers.get_content_type() == "application/json", f"413 under /api/: {too_large.text[:200]}")
+        check(too_large.json().get("code") == "request_too_large", f"413 under /api/: {too_large.text[:200]}")
+        check("X-Request-ID" not in too_large.headers, "the 413 should come from nginx, not from Django")
+        page = post("/login/", body_limit + 1)
+        check(page.status == 413, f"an oversized form answered {page.status}")
+        wrong = json.dumps({"username": f"smoke-nobody-{uuid.uuid4().hex[:8]}", "password": "x"}).encode()
+        fine = post("/api/v1/auth/token/", len(wrong), wrong)
+        check(400 <= fine.status < 500 and "X-Request-ID" in fine.headers, f"a small body: {fine.status} {fine.text}")
+        print(f"       {body_limit + 1} bytes: 413 {too_large.json()['code']} (nginx); a small body reaches Django")
+
+        outcome, elapsed = at_nginx.result()
+        check(outcome != "open", f"nginx kept a trickling client for {elapsed:.1f} s (client_header_timeout?)")
+        check(
+            header_timeout - 2 <= elapsed <= header_timeout + 3,
+            f"nginx ended the trickling client after {elapsed:.1f} s ({outcome}), not at its {header_timeout} s",
+        )
+        print(f"       trickling headers through nginx: {outcome} after {elapsed:.1f} s (timeout {header_timeout} s)")
+        outcome, elapsed = at_uvicorn.result()
+        if outcome == "open":
+            print(f"       the same client straight at uvicorn: still open after {elapsed:.0f} s (no header timeout)")
+        else:
+            print(
+                f"       NOTE: uvicorn itself ended the trickling client ({outcome} after {elapsed:.1f} s): "
+                "it now has a header timeout; update deploy/README.md, 'Slow clients'"
+            )
 
 
 def wait_for(probe: Callable[[], Any], timeout: float, message: str) -> Any:
@@ -636,6 +806,9 @@ def main() -> None:
         run.add_argument(name, required=True)
     run.add_argument("--nginx-http", type=int, default=0)
     run.add_argument("--nginx-https", type=int, default=0)
+    run.add_argument("--nginx-conf", default="")
+    run.add_argument("--app-role", required=True)
+    run.add_argument("--owner-role", required=True)
     run.set_defaults(run=scenario)
     args = parser.parse_args()
     try:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from directory.forms import MembershipForm
 from directory.models import (
     AdministrativeUnit,
     Agency,
@@ -15,6 +16,7 @@ from directory.models import (
 
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipForm
     extra = 0
     autocomplete_fields = ["agency"]
 
@@ -66,6 +68,7 @@ class AgencyAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipForm
     list_display = ["user", "agency", "role", "title"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__full_name", "agency__name"]

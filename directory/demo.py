@@ -88,8 +88,9 @@ def _staff_plan(structure: str) -> dict[str, list[tuple[str, str, str]]]:
             (AgencyKind.PEOPLE_COUNCIL, Role.COUNCIL_SECRETARY, "Thư ký HĐND", "Chảo Thị Dung"),
         ],
         Tier.COMMUNE: [
-            (AgencyKind.PEOPLE_COMMITTEE, Role.DRAFTER, "Công chức Lao động - Xã hội", "Cán bộ xã"),
-            (AgencyKind.PEOPLE_COMMITTEE, Role.HEAD, "Chủ tịch", "Chủ tịch xã"),
+            # Placeholder names, completed with the commune's name: "Chủ tịch UBND xã Sin Suối Hồ".
+            (AgencyKind.PEOPLE_COMMITTEE, Role.DRAFTER, "Công chức Lao động - Xã hội", "Công chức UBND"),
+            (AgencyKind.PEOPLE_COMMITTEE, Role.HEAD, "Chủ tịch", "Chủ tịch UBND"),
         ],
         Tier.NATION: [
             (AgencyKind.MINISTRY, Role.DRAFTER, "Chuyên viên Văn phòng Quốc gia về giảm nghèo", "Đỗ Thị Hằng"),

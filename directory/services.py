@@ -413,13 +413,31 @@ def _operate_unit_permission() -> Permission:
     return Permission.objects.get(content_type__app_label="directory", codename=OPERATE_UNIT)
 
 
+# The roles whose holders sign documents: their title is printed on the signature block.
+SIGNING_ROLES = (Role.HEAD,)
+
+
+def membership_title_error(*, role: str, title: str) -> str | None:
+    """Why a membership's title is refused: a head signs documents, and the signature block
+    prints the title (“Chủ tịch”, “Phó Giám đốc”), so a head without one is an error where the
+    membership is edited (``membership_add``, the admin's forms), not at the export."""
+    if role in SIGNING_ROLES and not title.strip():
+        return _(
+            "Cần nhập chức danh của lãnh đạo (ví dụ “Chủ tịch”, “Phó Giám đốc”): chức danh được in trên khối chữ ký."
+        )
+    return None
+
+
 @transaction.atomic
 def membership_add(*, user: User, agency: Agency, role: str, title: str = "") -> Membership:
-    """Give ``user`` a role in ``agency``; joins the agency's permission group."""
+    """Give ``user`` a role in ``agency``; joins the agency's permission group. A head (who
+    signs) needs a title: refused with the field named (``membership_title_error``)."""
     if role not in Role.values:
         raise ValidationError({"role": _("Vai trò không hợp lệ.")})
+    if error := membership_title_error(role=role, title=title):
+        raise ValidationError({"title": error})
     membership, _created = Membership.objects.update_or_create(
-        user=user, agency=agency, role=role, defaults={"title": title}
+        user=user, agency=agency, role=role, defaults={"title": title.strip()}
     )
     user.groups.add(agency.group)
     return membership

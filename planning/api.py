@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from directory.models import AdministrativeUnit
 from planning import diff, selectors, services
 from planning.models import CYCLE_STRUCTURES, Cycle, Plan, PlanRound, PlanStatus, PlanType, ProgrammePeriod
+from workflows.selectors import plan_resolution, plan_resolutions_for
 
 THOUSANDTH = Decimal("0.001")
 
@@ -41,12 +42,44 @@ class CycleSerializer(serializers.ModelSerializer):
         fields = ["id", "year", "period", "structure", "name", "plan_types"]
 
 
+class PlanMoneySerializer(serializers.Serializer):
+    """A plan's money, million VND: ``total`` = ``own`` (its own lines) + ``below`` (the plans
+    counted below it: every plan below in the same cycle and type, except a waived plan and the
+    plans below a waived one), the figure every page, file and API answer shows."""
+
+    total = serializers.DecimalField(max_digits=18, decimal_places=3)
+    own = serializers.DecimalField(max_digits=18, decimal_places=3)
+    below = serializers.DecimalField(max_digits=18, decimal_places=3)
+
+
+class ResolutionSerializer(serializers.Serializer):
+    """The People's Council resolution that approved the plan."""
+
+    number = serializers.CharField()
+    date = serializers.DateField()
+
+
+def plan_money_json(sums: dict[str, dict[str, Decimal]]) -> dict[str, str]:
+    """A plan's entry of ``selectors.plan_money_for`` as decimal strings."""
+    return {part: money(sums[part]["total"]) for part in ("total", "own", "below")}
+
+
+def resolution_json(resolution: Any) -> dict[str, str] | None:
+    return None if resolution is None else {"number": resolution.number, "date": resolution.date.isoformat()}
+
+
 class PlanSerializer(serializers.ModelSerializer):
+    """A plan's header and state, with its money and its council resolution (null before
+    approval). A list passes ``context={"money": plan_money_for(plans), "resolutions":
+    plan_resolutions_for(plans)}`` (a few queries for the whole list); alone, a plan reads its own."""
+
     unit = serializers.CharField(source="unit.code")
     unit_name = serializers.CharField(source="unit.name")
     structure = serializers.CharField(source="unit.structure")
     type = serializers.CharField(source="plan_type")
     cycle_year = serializers.IntegerField(source="cycle.year")
+    money = serializers.SerializerMethodField()
+    resolution = serializers.SerializerMethodField()
 
     class Meta:
         model = Plan
@@ -62,10 +95,24 @@ class PlanSerializer(serializers.ModelSerializer):
             "round_number",
             "parent",
             *services.HEADER_FIELDS,
+            "money",
+            "resolution",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PlanMoneySerializer)
+    def get_money(self, plan: Plan) -> dict[str, str]:
+        page = self.context.get("money") or {}
+        sums = page[plan.pk] if plan.pk in page else selectors.plan_money_for([plan])[plan.pk]
+        return plan_money_json(sums)
+
+    @extend_schema_field(ResolutionSerializer(allow_null=True))
+    def get_resolution(self, plan: Plan) -> dict[str, str] | None:
+        if "resolutions" in self.context:
+            return resolution_json(self.context["resolutions"].get(plan.pk))
+        return resolution_json(plan_resolution(plan))
 
 
 class PlanCreateSerializer(serializers.Serializer):
@@ -83,6 +130,7 @@ class PlanHeaderSerializer(serializers.Serializer):
     purpose = serializers.CharField(allow_blank=True, required=False)
     objectives = serializers.CharField(allow_blank=True, required=False)
     recipients = serializers.CharField(allow_blank=True, required=False)
+    no_money_statement = serializers.CharField(allow_blank=True, required=False)
 
 
 class LineSerializer(serializers.Serializer):
@@ -265,7 +313,9 @@ class PlanListView(APIView):
         )
         if params.get("unit"):
             plans = plans.filter(unit__code=params["unit"])
-        return Response(PlanSerializer(plans, many=True).data)
+        plans = list(plans)
+        context = {"money": selectors.plan_money_for(plans), "resolutions": plan_resolutions_for(plans)}
+        return Response(PlanSerializer(plans, many=True, context=context).data)
 
 
 class PlanMixin:
@@ -404,9 +454,10 @@ class PlanExportView(PlanMixin, APIView):
         if fmt == "xlsx":
             content = exports.budget_xlsx(plan)
         else:
-            from approvals.services import signatory
+            from approvals.selectors import document_signer
 
-            signer, on_behalf_of = signatory(plan)
+            # The signer of the issuing body (the audit trail's, else its head or their deputy).
+            signer, on_behalf_of = document_signer(plan)
             content = exports.plan_docx(plan, signer=signer, on_behalf_of=on_behalf_of)
         response = HttpResponse(content, content_type=self.CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="ke-hoach-{plan.cycle.year}-{plan.unit.code}.{fmt}"'

@@ -1,16 +1,35 @@
-"""What changed between two rounds of a plan (two frozen snapshots)."""
+"""What changed between two rounds of a plan (two frozen snapshots), in the snapshot's own terms:
+field and source codes, amounts as stored. The API answers this shape; ``planning.changes``
+words it for the pages."""
 
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal, InvalidOperation
 from typing import Any
+
+MILLI = Decimal("0.001")
+
+
+def _amount(value: Any) -> Any:
+    """An amount in one spelling ("1500" and "1500.000" are one amount), so only money that
+    changed is a change; anything that is not a number is left as it is."""
+    try:
+        return str(Decimal(str(value)).quantize(MILLI))
+    except (InvalidOperation, ValueError):
+        return value
 
 
 def _flat(line: dict[str, Any]) -> dict[str, Any]:
     """A frozen line with its amounts as top-level keys (one change entry per source)."""
     out = {k: v for k, v in line.items() if k != "amounts"}
-    out.update(line.get("amounts", {}))
+    out.update({code: _amount(value) for code, value in line.get("amounts", {}).items()})
     return out
+
+
+def _text(value: Any) -> Any:
+    # A header field an older round did not have reads as blank, not as a change.
+    return "" if value is None else value
 
 
 def _keyed_lines(lines: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
@@ -45,12 +64,25 @@ def snapshot_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     old_lines = _keyed_lines([_flat(line) for line in old["lines"]])
     new_lines = _keyed_lines([_flat(line) for line in new["lines"]])
     line_fields = sorted({f for line in [*old_lines.values(), *new_lines.values()] for f in line} - {"item"})
+    header_fields = sorted(set(old["header"]) | set(new["header"]))
     changed_lines = []
     for key in new_lines:
         if key in old_lines and (changes := _changes(old_lines[key], new_lines[key], line_fields)):
-            changed_lines.append({"item": key[0], "content": new_lines[key].get("content", ""), "changes": changes})
+            line = new_lines[key]
+            changed_lines.append(
+                {
+                    "item": key[0],
+                    "catalogue": line.get("catalogue"),
+                    "content": line.get("content", ""),
+                    "changes": changes,
+                }
+            )
     return {
-        "header": _changes(old["header"], new["header"], sorted(set(old["header"]) | set(new["header"]))),
+        "header": _changes(
+            {f: _text(old["header"].get(f)) for f in header_fields},
+            {f: _text(new["header"].get(f)) for f in header_fields},
+            header_fields,
+        ),
         "lines": {
             "added": [new_lines[k] for k in new_lines if k not in old_lines],
             "removed": [old_lines[k] for k in old_lines if k not in new_lines],
@@ -59,8 +91,8 @@ def snapshot_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         "indicators": _list_diff(old["indicators"], new["indicators"], "name"),
         "households": _list_diff(old["households"], new["households"], "code"),
         "totals": _changes(
-            old.get("totals", {}),
-            new.get("totals", {}),
+            {k: _amount(v) for k, v in old.get("totals", {}).items()},
+            {k: _amount(v) for k, v in new.get("totals", {}).items()},
             sorted(set(old.get("totals", {})) | set(new.get("totals", {}))),
         ),
     }

@@ -77,6 +77,7 @@ class PlanHeaderForm(forms.Form):
     purpose = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
     objectives = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
     recipients = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    no_money_statement = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -238,6 +238,14 @@ class Plan(FSMModelMixin, models.Model):
     purpose = models.TextField(_("mục đích, yêu cầu"), blank=True)
     objectives = models.TextField(_("mục tiêu"), blank=True)
     recipients = models.TextField(_("nơi nhận"), blank=True, help_text=_("Mỗi nơi nhận một dòng."))
+    # Instead of budget lines, when the unit gets no programme money this year (completeness).
+    no_money_statement = models.TextField(
+        _("không bố trí kinh phí"),
+        blank=True,
+        help_text=_(
+            "Chỉ ghi khi năm nay đơn vị không được bố trí kinh phí Chương trình: lý do, thay cho các dòng kinh phí."
+        ),
+    )
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # The officer who last wrote the content: a plan returned for revision goes back to them.

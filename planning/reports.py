@@ -34,6 +34,7 @@ from planning.exports import (
     CatalogueSection,
     catalogue_sections,
     excel_amount,
+    local_labels,
     plan_catalogue_items,
     source_header,
     xlsx_font,
@@ -77,9 +78,10 @@ def component_report_xlsx(plan: Plan) -> bytes:
       period; what the figures cover; the unit of amounts, million VND). Row 6 the column
       headers in Vietnamese, row 7 the same columns' keys (``code``, ``title``, ``catalogue``,
       ``total``, then each source's code), data from row 8.
-    - **Columns**: the item's national code, its Vietnamese title, its catalogue (period code),
-      the total, then one column per funding source of the plan's period, in the period's order,
-      headed by the source's short label.
+    - **Columns**: the item's national code, its Vietnamese title (the province's own label where
+      it renumbers the programme: Lâm Đồng's "Dự án 3: …" beside national code 4), its catalogue
+      (period code), the total, then one column per funding source of the plan's period, in the
+      period's order, headed by the source's short label.
     - **Rows**: the grand total first (no code, "Tổng cộng"); in a dual-catalogue year (2026)
       one section row per catalogue (no code, the period code in the catalogue column) with its
       subtotal, the plan's own catalogue first, the continuing one after; then every item of
@@ -115,6 +117,8 @@ class _Shared:
     def __init__(self, plan: Plan) -> None:
         self.sources = selectors.plan_sources(plan)
         self.catalogues = plan_catalogue_items(plan)
+        # A province's own labels (Lâm Đồng): the plan and its children share the province.
+        self.labels = local_labels(plan)
         own = next(iter(self.catalogues.values()))[1]
         kinds = dict.fromkeys(item.kind for item in own if item.kind in REPORT_KINDS)
         with translation.override("vi"):
@@ -134,7 +138,8 @@ def report_rows(plan: Plan, shared: _Shared | None = None) -> list[tuple[str, st
             rows.append(("", section.label, section.period, section.sums, True))
         for item in _report_items(section):
             amounts = sums["by_group"].get(item.code) or sums["by_item"].get(item.code) or zero
-            rows.append((item.code, item.title_vi, section.period, amounts, item.parent_id is None))
+            title = shared.labels.get(item.pk, ("", ""))[1] or item.title_vi
+            rows.append((item.code, title, section.period, amounts, item.parent_id is None))
     return rows
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from planning.models import (
     LocalLabel,
     Plan,
     PlanRound,
+    PlanStatus,
     ProgrammePeriod,
     RuralCriterion,
 )
@@ -232,14 +233,21 @@ def _grouped(amounts: QuerySet[LineAmount], key: str, *, own_plan_id: int | None
     return (out, own) if own_plan_id is not None else out
 
 
+# The rule of a parent plan's money (one rule for every page, file and API answer): its own
+# lines plus the lines, as they stand now, of every plan below it in the same cycle and type,
+# except a waived plan (the level above released it from the cycle) and the plans below a
+# waived one. A child's draft counts as it is typed: the figure is never older than the plans.
+COUNTED_BELOW = ~Q(status=PlanStatus.WAIVED) & ~Q(parent__status=PlanStatus.WAIVED)
+
+
 def subtree_plans(plan: Plan) -> QuerySet[Plan]:
-    """The plan and every plan below it in the same cycle and type (an indexed lookup)."""
+    """The plan and every counted plan below it in the same cycle and type (an indexed lookup)."""
     below = {Tier.PROVINCE: Q(province_id=plan.unit_id), Tier.DISTRICT: Q(district_id=plan.unit_id)}
     same_cycle = Q(cycle_id=plan.cycle_id, plan_type=plan.plan_type)
     if plan.unit.tier == Tier.NATION:
-        return Plan.objects.filter(same_cycle)
+        return Plan.objects.filter(Q(pk=plan.pk) | (same_cycle & COUNTED_BELOW))
     if plan.unit.tier in below:
-        return Plan.objects.filter(Q(pk=plan.pk) | (below[plan.unit.tier] & same_cycle))
+        return Plan.objects.filter(Q(pk=plan.pk) | (below[plan.unit.tier] & same_cycle & COUNTED_BELOW))
     return Plan.objects.filter(pk=plan.pk)
 
 
@@ -295,11 +303,71 @@ def totals(amounts: QuerySet[LineAmount], sources: list[FundingSource], *, own_p
 
 
 def plan_totals(plan: Plan, *, include_children: bool = True) -> dict:
-    """Totals of a plan: its own lines, plus (for a parent plan) everything below it."""
+    """The plan's money (see ``COUNTED_BELOW``): its own lines plus everything counted below
+    it, with ``own`` and ``below`` (flat, same keys) beside the totals. ``include_children=False``
+    gives the own lines alone."""
     sources = plan_sources(plan)
     if not include_children:
         return totals(LineAmount.objects.filter(plan_id=plan.pk), sources)
-    return totals(subtree_amounts(plan), sources, own_plan_id=plan.pk)
+    result = totals(subtree_amounts(plan), sources, own_plan_id=plan.pk)
+    result["below"] = {key: result[key] - value for key, value in result["own"].items()}
+    return result
+
+
+def _flat(sums: dict) -> dict[str, Decimal]:
+    return {key: value for key, value in sums.items() if not isinstance(value, dict)}
+
+
+def plan_money_for(plans: Iterable[Plan]) -> dict[int, dict[str, dict[str, Decimal]]]:
+    """``{plan id: {"total", "own", "below"}}`` (each flat, as ``with_derived``) for a page of
+    plans, by the same rule as ``plan_totals``, in a constant number of queries (own sums; the
+    counted plans below the page's district plans; below its province plans; the sources).
+    Plans ``select_related("cycle", "unit")``."""
+    plans = list(plans)
+    if not plans:
+        return {}
+    own = _grouped(LineAmount.objects.filter(plan_id__in=[p.pk for p in plans]), "plan_id")
+    below: dict[int, dict[str, Decimal]] = {}
+    for tier, column in ((Tier.DISTRICT, "district_id"), (Tier.PROVINCE, "province_id")):
+        parents = [p for p in plans if p.unit.tier == tier]
+        if not parents:
+            continue
+        rows = (
+            LineAmount.objects.filter(
+                **{f"plan__{column}__in": {p.unit_id for p in parents}},
+                plan__cycle_id__in={p.cycle_id for p in parents},
+                plan__plan_type__in={p.plan_type for p in parents},
+            )
+            .filter(Exists(Plan.objects.filter(COUNTED_BELOW, pk=OuterRef("plan_id"))))
+            .values(f"plan__{column}", "plan__cycle_id", "plan__plan_type", "source__code")
+            .annotate(sum=Sum("amount"))
+            .order_by()
+        )
+        by_key: dict[tuple, dict[str, Decimal]] = {}
+        for row in rows:
+            key = (row[f"plan__{column}"], row["plan__cycle_id"], row["plan__plan_type"])
+            by_key.setdefault(key, {})[row["source__code"]] = row["sum"]
+        for parent in parents:
+            below[parent.pk] = by_key.get((parent.unit_id, parent.cycle_id, parent.plan_type), {})
+    sources: dict[int, list[FundingSource]] = {}
+    # By period, not through the cycles: two cycles of one period on a page would list each source twice.
+    for source in FundingSource.objects.filter(period_id__in={p.cycle.period_id for p in plans}).order_by("position"):
+        sources.setdefault(source.period_id, []).append(source)
+    out = {}
+    for plan in plans:
+        if plan.unit.tier == Tier.NATION:  # no such plan in the routes today; kept exact anyway
+            whole = plan_totals(plan)
+            out[plan.pk] = {"own": whole["own"], "below": whole["below"], "total": _flat(whole)}
+            continue
+        period_sources_ = sources.get(plan.cycle.period_id, [])
+        own_sums = with_derived(period_sources_, own.get(plan.pk, {}))
+        below_sums = with_derived(period_sources_, below.get(plan.pk, {}))
+        out[plan.pk] = {
+            "own": own_sums,
+            "below": below_sums,
+            "total": {key: own_sums[key] + below_sums[key] for key in own_sums},
+        }
+    return out
 
 
 def line_totals_for(plans: Iterable[Plan]) -> dict[int, dict[str, Decimal]]:

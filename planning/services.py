@@ -52,6 +52,7 @@ HEADER_FIELDS = (
     "purpose",
     "objectives",
     "recipients",
+    "no_money_statement",
 )
 LINE_TEXT_FIELDS = ("content", "lead_agency", "coordinating_agencies", "beneficiaries")
 HOUSEHOLD_FIELDS = ("code", "head_name", "cause", "planned_support", "responsible_organisation")

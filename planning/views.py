@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case, IntegerField, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, IntegerField, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.formats import get_format, sanitize_separators
@@ -39,6 +39,7 @@ from planning.forms import (
     item_choice_value,
 )
 from planning.models import BudgetLine, CatalogueItem, FundingSource, Plan, PlanType
+from workflows.selectors import plan_resolution
 
 PAGE_SIZE = 50
 ZERO = Decimal("0")
@@ -68,6 +69,32 @@ def _amounts(row: dict[str, Decimal], sources: list[FundingSource]) -> list[Deci
     return [_tidy(row.get(source.code)) for source in sources]
 
 
+@dataclass(frozen=True)
+class Money:
+    """A plan's money as every page prints it (million VND, no trailing zeros): its figure and
+    the two parts of it, its own lines and the plans counted below it (``selectors.COUNTED_BELOW``)."""
+
+    total: Decimal
+    own: Decimal
+    below: Decimal
+
+    @property
+    def split(self) -> bool:
+        """Both parts hold money: the page adds "of which: own / from the level below"."""
+        return bool(self.own) and bool(self.below)
+
+
+def money_of(sums: dict[str, Any]) -> Money:
+    """The figures of a plan from ``selectors.plan_totals(plan)`` or from its entry in
+    ``selectors.plan_money_for(plans)``: the only two sources of a plan's money."""
+    total = sums["total"]
+    return Money(
+        total=_tidy(total["total"] if isinstance(total, dict) else total),
+        own=_tidy(sums["own"]["total"]),
+        below=_tidy(sums["below"]["total"]),
+    )
+
+
 # --- list -----------------------------------------------------------------------------------
 
 
@@ -77,8 +104,9 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     form = PlanFilterForm(request.GET or None)
     plans = selectors.plan_list(user=request.user, **form.filters()).order_by(*LIST_ORDER)
     page = Paginator(plans, PAGE_SIZE).get_page(request.GET.get("page"))
-    totals = selectors.line_totals_for(page.object_list)  # one query for the whole page
-    rows = [(plan, _tidy(totals.get(plan.pk, {}).get("total"))) for plan in page.object_list]
+    # The plans' money in a few queries for the whole page (one sum per level that has plans below).
+    money = selectors.plan_money_for(page.object_list)
+    rows = [(plan, money_of(money[plan.pk])) for plan in page.object_list]
     return render(request, "planning/plan_list.html", {"form": form, "page": page, "rows": rows})
 
 
@@ -220,20 +248,47 @@ def _indicator_number(value: Decimal | None, unit: str) -> Decimal | None:
     return value
 
 
+def _summary(sums: dict[str, Any], sources: list[FundingSource]) -> dict[str, Any]:
+    """A total row (flat sums by source code) as the tables and the document's sentence print it."""
+    return {
+        "amounts": _amounts(sums, sources),
+        "central": _tidy(sums["central"]),
+        "total": _tidy(sums["total"]),
+        # The document's sentence names each source in full ("Ngân sách Trung ương - vốn đầu tư").
+        "by_source": [
+            (capfirst(source.title), amount) for source, amount in zip(sources, _amounts(sums, sources), strict=True)
+        ],
+    }
+
+
 @login_required
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
-    """The plan as officers read the document, with its money by project and by source."""
+    """The plan as officers read the document, with its money by project and by source.
+
+    The plan's figure, in the header, the sentence of section III, its chart and the consolidated
+    table, is ``selectors.plan_totals`` (its own lines and the plans counted below it), the same
+    as on every other page, file and API answer; the table of the plan's own lines beside it is
+    captioned as such."""
+    from planning.exports import legal_bases  # python-docx and openpyxl load with the exports
+
     plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
     catalogue = selectors.catalogue_for_plan(plan)
     sources = selectors.plan_sources(plan)
-    own = selectors.plan_totals(plan, include_children=False)
+    is_commune = plan.unit.tier == Tier.COMMUNE
+    money = selectors.plan_totals(plan)
+    # A commune has no plan below it: its figure is its own lines, by project too.
+    own = money if is_commune else selectors.plan_totals(plan, include_children=False)
     lines = list(selectors.plan_lines(plan))
+    resolution = plan_resolution(plan)
     context: dict[str, Any] = {
         "plan": plan,
         "can_edit": selectors.can_edit_content(request.user, plan),
         "document_number": _document_number(plan),
         "document_date": _document_date(plan),
-        "legal_bases": [line.strip() for line in plan.legal_bases.splitlines() if line.strip()],
+        # The document's "Căn cứ" lines as the .docx prints them: the plan's own, then the
+        # council's resolution once it approved the plan.
+        "legal_bases": legal_bases(plan),
+        "resolution": resolution,
         "recipients": [line.strip() for line in plan.recipients.splitlines() if line.strip()],
         "indicators": [
             {
@@ -245,35 +300,30 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             for indicator in plan.indicators.order_by("position")
         ],
         "sources": _sources(sources),
+        "money": money_of(money),
+        "summary": _summary(money, sources),
+        "chart": _source_chart(money, sources),
         "budget": _budget_groups(_line_rows(lines, sources), catalogue, own["by_project"], sources),
-        "own_total": {
-            "amounts": _amounts(own, sources),
-            "central": _tidy(own["central"]),
-            "total": _tidy(own["total"]),
-            # The document's sentence names each source in full ("Ngân sách Trung ương - vốn đầu tư").
-            "by_source": [
-                (capfirst(source.title), amount) for source, amount in zip(sources, _amounts(own, sources), strict=True)
-            ],
-        },
-        "chart": _source_chart(own, sources),
+        "own_total": _summary(own, sources),
         "rounds": selectors.rounds_of(plan),
-        "is_commune": plan.unit.tier == Tier.COMMUNE,
+        "is_commune": is_commune,
     }
-    if plan.unit.tier == Tier.COMMUNE:
+    if is_commune:
         context["households"] = plan.households.order_by("position")
     else:
-        rollup = selectors.plan_totals(plan)
         # Children through the scoped list: the ministry sees a province's plan, not its communes'.
         children = list(
-            selectors.plan_list(user=request.user, cycle=plan.cycle_id, plan_type=plan.plan_type).filter(parent=plan)
+            selectors.plan_list(user=request.user, cycle=plan.cycle_id, plan_type=plan.plan_type)
+            .filter(parent=plan)
+            .annotate(counted=ExpressionWrapper(selectors.COUNTED_BELOW, output_field=BooleanField()))
         )
-        child_totals = selectors.line_totals_for(children)
+        children_money = selectors.plan_money_for(children)
         context.update(
             rollup=_budget_groups(
-                _item_rows(rollup["by_item"], catalogue, sources), catalogue, rollup["by_project"], sources
+                _item_rows(money["by_item"], catalogue, sources), catalogue, money["by_project"], sources
             ),
-            rollup_total={"amounts": _amounts(rollup, sources), "total": _tidy(rollup["total"])},
-            children=[(child, _tidy(child_totals.get(child.pk, {}).get("total"))) for child in children],
+            rollup_total=_summary(money, sources),
+            children=[(child, money_of(children_money[child.pk])) for child in children],
         )
     return render(request, "planning/plan_detail.html", context)
 

@@ -11,9 +11,23 @@
 # TLS: nginx is not in the loop. Requests go to uvicorn with X-Forwarded-Proto: https, as nginx
 # sends them (uvicorn --proxy-headers trusts 127.0.0.1; BEHIND_TLS_PROXY=true).
 #
+# Two database roles, as in production (deploy/roles.sql): ${SMOKE_DB}_owner owns the tables and
+# is used only by migrate and the backup; ${SMOKE_DB}_app, a plain role with only the
+# application's grants, is DATABASE_URL for everything else (units, officers, both uvicorn
+# listeners, the Celery worker and beat, the scenario's ORM steps). The scenario checks the
+# processes' connections are that role's and that it cannot touch the audit trail; the
+# restored copy is given back to the same roles and checked as them.
+#
+# nginx (when installed): the real deploy/nginx/ctmtqg.conf in front of both listeners; the
+# scenario checks TLS, headers, static files and wss through it, that a client trickling its
+# headers is cut off after client_header_timeout (uvicorn alone keeps it), and that a body over
+# client_max_body_size gets 413 (JSON under /api/). SMOKE_NGINX=0 skips that leg,
+# SMOKE_NGINX=require fails when nginx or openssl is missing (for CI).
+#
 # Every process started here is stopped on exit (trap); on failure the logs' tails are printed.
-# Environment: SMOKE_DB (ctmtqg_smoke), SMOKE_PG (postgres://postgres@127.0.0.1:5432),
-# SMOKE_REDIS_DB (14), SMOKE_KEEP=1 keeps the work folder, DJANGO_SETTINGS_MODULE.
+# Environment: SMOKE_DB (ctmtqg_smoke; the roles are named after it), SMOKE_PG (a superuser:
+# postgres://postgres@127.0.0.1:5432), SMOKE_REDIS_DB (14), SMOKE_KEEP=1 keeps the work folder,
+# SMOKE_NGINX (1), DJANGO_SETTINGS_MODULE. The databases and roles stay after the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -21,6 +35,10 @@ PY=${PYTHON:-$ROOT/.venv/bin/python}
 PG=${SMOKE_PG:-postgres://postgres@127.0.0.1:5432}
 DB=${SMOKE_DB:-ctmtqg_smoke}
 RESTORE_DB=${DB}_restore
+OWNER_ROLE=${DB}_owner
+APP_ROLE=${DB}_app
+# Whatever the caller's shell had: the owner's URL reaches only migrate and the backup below.
+unset DATABASE_OWNER_URL DATABASE_OWNER_URL_FILE DATABASE_URL_FILE
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ctmtqg-smoke.XXXXXX")
 LOGS=$WORK/logs
 mkdir -p "$LOGS" "$WORK/prometheus" "$WORK/mail" "$WORK/backups"
@@ -105,6 +123,15 @@ deploy_check() {
   echo "WARNING: check --deploy passed only by waiving: $ids (SMOKE_WAIVE_CHECKS)" >&2
 }
 
+# role_url ROLE PASSWORD DATABASE: $PG with another user (libpq URL; trust or password auth).
+role_url() {
+  "$PY" -c 'import sys, urllib.parse as u
+p = u.urlsplit(sys.argv[1])
+host = p.hostname + (f":{p.port}" if p.port else "")
+print(u.urlunsplit((p.scheme, f"{u.quote(sys.argv[2])}:{u.quote(sys.argv[3])}@{host}", "/" + sys.argv[4], p.query, "")))' \
+    "$PG" "$1" "$2" "$3"
+}
+
 say "services and settings"
 pg_isready -d "$PG/postgres" -q || { echo "PostgreSQL is not answering at $PG" >&2; exit 1; }
 redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis is not answering on 127.0.0.1:6379" >&2; exit 1; }
@@ -116,7 +143,11 @@ export APP_MODE=production
 export DEBUG=false
 SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')
 export SECRET_KEY
-export DATABASE_URL="$PG/$DB"
+OWNER_PASSWORD=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(24))')
+APP_PASSWORD=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(24))')
+OWNER_URL=$(role_url "$OWNER_ROLE" "$OWNER_PASSWORD" "$DB")
+DATABASE_URL=$(role_url "$APP_ROLE" "$APP_PASSWORD" "$DB")
+export DATABASE_URL
 export REDIS_URL="redis://127.0.0.1:6379/${SMOKE_REDIS_DB:-14}"
 export ALLOWED_HOSTS=127.0.0.1,localhost
 export EMAIL_URL="smtp://127.0.0.1:$SMTP"
@@ -131,29 +162,34 @@ export METRICS_TOKEN
 export LOG_FORMAT=json
 export LOG_LEVEL=INFO
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings}
-echo "settings: $DJANGO_SETTINGS_MODULE, database: $DB, redis: $REDIS_URL, work: $WORK"
+echo "settings: $DJANGO_SETTINGS_MODULE, database: $DB (owner $OWNER_ROLE, application $APP_ROLE), redis: $REDIS_URL, work: $WORK"
 if ! "$PY" -c 'import django; django.setup(); from django.conf import settings; assert "ops" in settings.INSTALLED_APPS'; then
   echo "the ops app is not wired into $DJANGO_SETTINGS_MODULE (see deploy/README.md, 'Wiring the ops app')" >&2
   exit 1
 fi
 
-say "fresh database $DB, empty Redis database"
+say "fresh database $DB, its two roles (deploy/roles.sql), empty Redis database"
 psql -q -d "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+psql -qX -d "$PG/$DB" -v owner="$OWNER_ROLE" -v app="$APP_ROLE" \
+  -v owner_password="$OWNER_PASSWORD" -v app_password="$APP_PASSWORD" -f deploy/roles.sql
 redis-cli -u "$REDIS_URL" flushdb >/dev/null
 
-say "check --deploy, migrate, collectstatic (production settings)"
+say "check --deploy, migrate as the owner, collectstatic (production settings)"
 deploy_check
-"$PY" manage.py migrate --noinput -v0
+DATABASE_OWNER_URL=$OWNER_URL "$PY" manage.py migrate --noinput | { grep -v '^  Applying ' || true; }
 "$PY" manage.py collectstatic --noinput -v0
 
-say "units of one province, catalogue, cycle and three officers"
+say "units of one province, catalogue, cycle and three officers (as the application role)"
 "$PY" manage.py load_units two-tier --province 12 --with-agencies
 umask 077
 "$PY" deploy/smoke.py bootstrap >"$WORK/officers.json"
 umask 022
 
 say "start: smtp sink, web 1 (uvicorn, 2 workers), web 2 (uvicorn), celery worker, celery beat, nginx"
+# The shipped limits (deploy/systemd/ctmtqg-web.service, compose.yaml; README "Slow clients").
 UVICORN=(-m uvicorn config.asgi:application --host 127.0.0.1 --proxy-headers --forwarded-allow-ips 127.0.0.1
+  --http httptools --timeout-keep-alive 75 --limit-concurrency 1000
+  --timeout-graceful-shutdown 25 --ws-max-size 65536 --ws-ping-interval 20 --ws-ping-timeout 20
   --no-access-log --log-config deploy/uvicorn-logging.json --lifespan off)
 start smtp "$PY" deploy/smoke.py smtp-sink --port "$SMTP" --dir "$WORK/mail"
 start web1 "$PY" "${UVICORN[@]}" --port "$WEB1" --workers 2
@@ -163,7 +199,11 @@ start beat "$PY" -m celery -A config beat --loglevel INFO --schedule "$WORK/cele
 # nginx in front (optional: when nginx and openssl are installed): the real deploy/nginx/ctmtqg.conf
 # with a self-signed certificate, local ports and both listeners as its upstream.
 NGINX_ARGS=()
-if command -v nginx >/dev/null && command -v openssl >/dev/null && [ "${SMOKE_NGINX:-1}" = 1 ]; then
+if [ "${SMOKE_NGINX:-1}" = require ] && ! { command -v nginx && command -v openssl; } >/dev/null; then
+  echo "SMOKE_NGINX=require, but nginx or openssl is not installed (Debian: apt-get install nginx openssl)" >&2
+  exit 1
+fi
+if command -v nginx >/dev/null && command -v openssl >/dev/null && [ "${SMOKE_NGINX:-1}" != 0 ]; then
   NGX_HTTP=$(free_port)
   NGX_HTTPS=$(free_port)
   NGX=$WORK/nginx
@@ -180,7 +220,7 @@ if command -v nginx >/dev/null && command -v openssl >/dev/null && [ "${SMOKE_NG
     "$NGX" "$NGX" "$NGX" >"$NGX/nginx.conf"
   nginx -t -q -c "$NGX/nginx.conf" -p "$NGX"
   start nginx nginx -c "$NGX/nginx.conf" -p "$NGX" -g "daemon off;"
-  NGINX_ARGS=(--nginx-http "$NGX_HTTP" --nginx-https "$NGX_HTTPS")
+  NGINX_ARGS=(--nginx-http "$NGX_HTTP" --nginx-https "$NGX_HTTPS" --nginx-conf "$NGX/ctmtqg.conf")
 else
   echo "nginx or openssl not installed (or SMOKE_NGINX=0): skipping the leg through nginx"
 fi
@@ -199,12 +239,19 @@ echo "all processes up"
 say "scenario"
 "$PY" deploy/smoke.py scenario --web1 "$WEB1" --web2 "$WEB2" --officers "$WORK/officers.json" \
   --mail-dir "$WORK/mail" --static-root "$STATIC_ROOT" --web-log "$LOGS/web1.log" --metrics-token "$METRICS_TOKEN" \
-  "${NGINX_ARGS[@]}"
+  --app-role "$APP_ROLE" --owner-role "$OWNER_ROLE" "${NGINX_ARGS[@]}"
 
-say "backup, then restore into an empty database and check it"
-BACKUP_DIR=$WORK/backups deploy/backup.sh
+say "backup (as the owner), then restore into an empty database, give it to the roles, check it"
+DATABASE_OWNER_URL=$OWNER_URL BACKUP_DIR=$WORK/backups deploy/backup.sh
 DUMP=$(find "$WORK/backups" -name 'ctmtqg-*.dump' | sort | tail -n 1)
 psql -q -d "$PG/postgres" -c "DROP DATABASE IF EXISTS $RESTORE_DB WITH (FORCE)" -c "CREATE DATABASE $RESTORE_DB"
-deploy/restore.sh "$DUMP" "$PG/$RESTORE_DB"
+deploy/restore.sh --owner "$OWNER_ROLE" --app "$APP_ROLE" "$DUMP" "$PG/$RESTORE_DB"
+RESTORED_APP_URL=$(role_url "$APP_ROLE" "$APP_PASSWORD" "$RESTORE_DB")
+RESTORED_OWNER_URL=$(role_url "$OWNER_ROLE" "$OWNER_PASSWORD" "$RESTORE_DB")
+echo "the restored copy, as its roles: migrate --check (owner), audit chains and a plan (application role)"
+DATABASE_URL=$RESTORED_APP_URL DATABASE_OWNER_URL=$RESTORED_OWNER_URL "$PY" manage.py migrate --check
+DATABASE_URL=$RESTORED_APP_URL "$PY" manage.py audit_verify
+psql -qAtX -d "$RESTORED_APP_URL" -v ON_ERROR_STOP=1 \
+  -c "SELECT 'as ' || current_user || ': ' || count(*) || ' plan(s), ' || (SELECT count(*) FROM approvals_auditevent) || ' audit event(s)' FROM planning_plan"
 
 say "prod-smoke passed in $((SECONDS - STARTED)) s"

@@ -7,17 +7,20 @@ caller's share of the work, not the national number of tasks.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
+from approvals.models import Resolution
 from deadlines import clock
 from directory.models import Delegation, Membership, User
+from planning import diff as plan_diff
 from planning import selectors as plan_selectors
-from planning.models import FundingSource, Plan, PlanStatus
+from planning.models import EDITABLE_STATUSES, FundingSource, Plan, PlanRound, PlanStatus
 from workflows.models import WorkItem
 
 ZERO = Decimal("0")
@@ -120,46 +123,105 @@ def open_items_of(plan: Plan) -> QuerySet[WorkItem]:
     return WorkItem.objects.filter(plan=plan, is_open=True).select_related("agency", "assignee").order_by("pk")
 
 
-def workbench(*, user: User, plan: Plan, sources: list[FundingSource]) -> list[dict[str, Any]]:
-    """The children of a parent plan with status, round, own totals and change since their last
-    round. ``sources`` are the funding sources of the plan's period (its children's too: same
-    cycle); each row's ``amounts`` follow their order. Four queries whatever the number of children."""
+def plan_resolutions_for(plans: Iterable[Plan]) -> dict[int, Resolution]:
+    """The People's Council resolution of each plan that has one, in one query: the one of its
+    latest approved round (a plan amended after approval and approved again carries its new one)."""
+    out: dict[int, Resolution] = {}
+    ids = [plan.pk for plan in plans]
+    if not ids:
+        return out
+    ordered = Resolution.objects.filter(plan_id__in=ids).order_by("plan_id", "-round_number", "-recorded_at", "-pk")
+    for resolution in ordered:
+        out.setdefault(resolution.plan_id, resolution)
+    return out
+
+
+def plan_resolution(plan: Plan) -> Resolution | None:
+    """The plan's People's Council resolution (number, date), or None before approval."""
+    return plan_resolutions_for([plan]).get(plan.pk)
+
+
+@dataclass
+class RoundChange:
+    """A child's own money now against the round it is measured from, per source and in all."""
+
+    since_round: int
+    by_source: dict[str, Decimal]
+    total: Decimal
+
+
+def workbench(*, user: User, plan: Plan, sources: list[FundingSource]) -> dict[str, Any]:
+    """A parent plan's children with status, round, money and change since their last round.
+
+    Every figure is ``plan_money_for``'s (one rule for every page): each child's ``money``
+    (``total``, ``own``, ``below``, flat by source), whether it is ``counted`` in the parent's
+    figure (``COUNTED_BELOW``: not a waived plan), and the parent's ``below``, which the counted
+    rows add up to (``other_below``: the counted plans below that are not the parent's direct
+    children in the caller's reach, zero in a complete tree). ``change`` compares like with like:
+    the child's own lines now with its own lines in the round it is measured from
+    (``_round_baselines``), per source. ``sources`` are the funding sources of the plan's
+    period (its children's too: same cycle). A constant number of queries whatever the number
+    of children (the children; the money, one sum per level on the page; the rounds)."""
     children = list(
         Plan.objects.filter(plan_selectors.plan_scope_q(user), parent=plan)
-        .select_related("unit", "cycle")  # the cycle names the period whose sources the totals use
+        .annotate(counted=ExpressionWrapper(plan_selectors.COUNTED_BELOW, output_field=BooleanField()))
+        .select_related("unit", "cycle")  # the cycle names the period whose sources the sums use
         .order_by("unit__code")
     )
-    totals = plan_selectors.line_totals_for(children)
-    last_rounds = _last_round_totals([c.pk for c in children])
+    money = plan_selectors.plan_money_for([plan, *children])
+    baselines = _round_baselines(children, sources)
     rows = []
+    counted_total = plan_selectors.zero_totals(sources)
     for child in children:
-        own = totals.get(child.pk) or plan_selectors.zero_totals(sources)
-        previous = last_rounds.get(child.pk)
-        change = None if previous is None else own["total"] - previous
+        figures = money[child.pk]
+        if child.counted:
+            for key in counted_total:
+                counted_total[key] += figures["total"].get(key, ZERO)
+        change = None
+        if child.pk in baselines:
+            since_round, before = baselines[child.pk]
+            by_source = {s.code: figures["own"].get(s.code, ZERO) - before.get(s.code, ZERO) for s in sources}
+            change = RoundChange(since_round, by_source, sum(by_source.values(), ZERO))
         rows.append(
             {
                 "plan": child,
-                "totals": own,
-                "amounts": [own.get(source.code, ZERO) for source in sources],
+                "money": figures,
+                "counted": child.counted,
                 "round": child.round_number,
                 "change": change,
                 "done": child.status in (PlanStatus.ACCEPTED, PlanStatus.WAIVED),
             }
         )
-    return rows
+    below = money[plan.pk]["below"]
+    return {
+        "rows": rows,
+        "below": below,
+        "other_below": {key: below.get(key, ZERO) - value for key, value in counted_total.items()},
+    }
 
 
-def _last_round_totals(plan_ids: list[int]) -> dict[int, Any]:
-    """Each plan's total at its last round, read from the snapshot's JSON in the database
-    (one key, not whole snapshots)."""
-    from planning.models import PlanRound
-
-    latest: dict[int, Any] = {}
-    rows = (
-        PlanRound.objects.filter(plan_id__in=plan_ids)
-        .order_by("plan_id", "number")
-        .values_list("plan_id", "snapshot__totals__total")
+def _round_baselines(children: list[Plan], sources: list[FundingSource]) -> dict[int, tuple[int, dict[str, Decimal]]]:
+    """For each child, the round its change is measured from and that round's own lines summed
+    per source, as the task page compares rounds: a plan being edited (draft, returned) against
+    its last frozen round (what its unit changed since it last submitted); a plan that moved on
+    against the round before its last (what changed at its last submission). A plan with no such
+    round is absent. Reads only those rounds' lines (a round's own lines, whatever it
+    consolidates), in one query; older snapshots kept the amounts as flat keys beside the texts."""
+    if not children:
+        return {}
+    editable = Q(plan__status__in=EDITABLE_STATUSES)
+    rounds = (
+        PlanRound.objects.filter(plan_id__in=[child.pk for child in children])
+        .filter((editable & Q(number=F("plan__round_number"))) | (~editable & Q(number=F("plan__round_number") - 1)))
+        .values_list("plan_id", "number", "snapshot__lines")
     )
-    for plan_id, total in rows:
-        latest[plan_id] = Decimal(str(total or "0"))
-    return latest
+    codes = [source.code for source in sources]
+    out = {}
+    for plan_id, number, lines in rounds:
+        sums = dict.fromkeys(codes, ZERO)
+        for line in lines or []:
+            flat = plan_diff._flat(line)
+            for code in codes:
+                sums[code] += Decimal(str(flat.get(code) or "0"))
+        out[plan_id] = (number, sums)
+    return out

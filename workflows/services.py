@@ -28,6 +28,7 @@ from approvals import services as approvals
 from config.errors import Conflict
 from deadlines import services as deadlines
 from directory.models import Agency, Delegation, Membership, Role, Tier, User
+from planning import completeness
 from planning import selectors as plan_selectors
 from planning import services as planning
 from planning.models import EDITABLE_STATUSES, Cycle, Plan, PlanRound, PlanStatus
@@ -52,6 +53,13 @@ class PreconditionFailed(Conflict):
     def __init__(self, message: str, detail: Any = None) -> None:
         super().__init__(message)
         self.detail = detail
+
+
+class PlanIncomplete(PreconditionFailed):
+    """A submission of a plan that lacks what its type and level require
+    (``planning/data/completeness.json``); ``detail`` lists each missing part."""
+
+    code = "plan_incomplete"
 
 
 @dataclass
@@ -381,6 +389,11 @@ def _check_requirements(plan: Plan, spec: routes.ActionSpec) -> None:
     guidance_issued = plan.parent is not None and plan.parent.status == PlanStatus.GUIDANCE_ISSUED
     if "parent_guidance_issued" in spec.requires and top_down and under_a_level and not guidance_issued:
         raise PreconditionFailed(_("Cấp trên chưa ban hành kế hoạch, hướng dẫn rà soát."))
+    if spec.name == "submit":
+        # Last: the task page already lists what is missing before the officer clicks.
+        missing = completeness.missing(plan)
+        if missing:
+            raise PlanIncomplete(completeness.summary(missing), missing)
 
 
 def plan_act(

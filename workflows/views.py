@@ -19,10 +19,9 @@ from django.views.decorators.http import require_http_methods
 from approvals import services as approvals
 from config.errors import Conflict
 from deadlines import clock
-from planning import diff as plan_diff
 from planning import selectors as plan_selectors
-from planning import services as planning
 from planning.models import PlanStatus, PlanType
+from planning.views import money_of
 from workflows import routes, selectors, services
 
 
@@ -37,11 +36,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
             user=request.user, filters=selectors.InboxFilters.from_params(request.GET), agency_ids=agency_ids
         )
     page = Paginator(items, 50).get_page(request.GET.get("page"))
+    plans = list({item.plan_id: item.plan for item in page}.values())
+    money = plan_selectors.plan_money_for(plans)  # a few queries for the whole page
+    resolutions = selectors.plan_resolutions_for(plans)
+    rows = [(item, money_of(money[item.plan_id]), resolutions.get(item.plan_id)) for item in page]
     return render(
         request,
         "workflows/inbox.html",
         {
             "page": page,
+            "rows": rows,
             "now": clock.now(),
             "archived": archived,
             "counts": selectors.inbox_counts(user=request.user, agency_ids=agency_ids),
@@ -62,21 +66,6 @@ def _source_headers(plan) -> list[tuple[str, str]]:
     return [(source.code, capfirst(source.short)) for source in plan_selectors.plan_sources(plan)]
 
 
-def _labelled(changes, labels: dict[str, str]):
-    """The round diff with each changed amount named by its source's header, not its code, and
-    as a number of the page's language: the snapshot's "450.000" is 450, which a Vietnamese
-    reader would take for 450 thousand. A source a round did not have counts as 0."""
-    if changes:
-        for line in changes["lines"]["changed"]:
-            line["changes"] = {
-                labels[name]: {side: _tidy(Decimal(value or "0")) for side, value in change.items()}
-                if name in labels
-                else change
-                for name, change in line["changes"].items()
-            }
-    return changes
-
-
 def _excess(violation: dict, labels: dict[str, str]) -> dict:
     """An envelope violation (``planning.services.envelope_violations``) as the task page shows it."""
     return {
@@ -85,20 +74,6 @@ def _excess(violation: dict, labels: dict[str, str]) -> dict:
         "planned": _tidy(Decimal(violation["planned"])),
         "ceiling": _tidy(Decimal(violation["ceiling"])),
     }
-
-
-def _round_changes(plan):
-    """What changed since the last frozen round, for the reviewer (None when no round yet)."""
-    rounds = list(plan_selectors.rounds_of(plan))
-    if not rounds:
-        return None, None
-    current = rounds[-1]
-    previous = rounds[-2] if len(rounds) > 1 else None
-    if plan.is_editable:  # the drafter sees what they changed since they last submitted
-        return current.number, plan_diff.snapshot_diff(current.snapshot, planning.snapshot(plan))
-    if previous is None:
-        return None, None
-    return previous.number, plan_diff.snapshot_diff(previous.snapshot, current.snapshot)
 
 
 @login_required
@@ -146,10 +121,10 @@ def plan_task(request: HttpRequest, plan_id: int) -> HttpResponse:
             return redirect("workflows:plan-task", plan.pk)
         plan = plan_selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
 
-    since_round, changes = _round_changes(plan)
+    # What changed since the last round is worded by templates/workflows/_changes.html (planning.changes).
     sources = _source_headers(plan)
     labels = dict(sources)
-    totals = plan_selectors.plan_totals(plan)
+    totals = plan_selectors.plan_totals(plan)  # the plan's figure: its own lines and the plans below it
     if errors.get("blocking"):  # an envelope's excess: the source's header, the amounts in the page's notation
         errors["blocking"] = [
             _excess(b, labels) if isinstance(b, dict) and "source" in b else b for b in errors["blocking"]
@@ -163,12 +138,12 @@ def plan_task(request: HttpRequest, plan_id: int) -> HttpResponse:
             "totals": totals,
             "source_totals": [_tidy(totals[code]) for code, _label in sources],
             "grand_total": _tidy(totals["total"]),
+            "money": money_of(totals),
+            "resolution": selectors.plan_resolution(plan),
             "items": selectors.open_items_of(plan),
             "options": services.plan_options(user=request.user, plan=plan),
             "can_edit": plan_selectors.can_edit_content(request.user, plan),
             "comments": [e for e in approvals.history(plan) if e.comment or e.data.get("line_comments")],
-            "since_round": since_round,
-            "changes": _labelled(changes, labels),
             "lines": plan.lines.select_related("item").order_by("position"),
             "errors": errors,
             "posted": request.POST if request.method == "POST" else {},
@@ -214,12 +189,33 @@ def workbench(request: HttpRequest, plan_id: int) -> HttpResponse:
             messages.error(request, failure)
         return redirect("workflows:workbench", plan.pk)
     sources = plan_selectors.plan_sources(plan)
-    rows = selectors.workbench(user=request.user, plan=plan, sources=sources)
-    for row in rows:
-        row["amounts"] = [_tidy(amount) for amount in row["amounts"]]
-        row["total"] = _tidy(row["totals"]["total"])
-        row["change"] = None if row["change"] is None else _tidy(row["change"])
+    bench = selectors.workbench(user=request.user, plan=plan, sources=sources)
+    labels = [capfirst(source.short) for source in sources]
+    rows = []
+    for row in bench["rows"]:
+        figures = row["money"]
+        change = row["change"]
+        rows.append(
+            {
+                **row,
+                "amounts": [_tidy(figures["total"].get(source.code)) for source in sources],
+                "figures": money_of(figures),
+                "change": None
+                if change is None
+                else {
+                    "since_round": change.since_round,
+                    "total": _tidy(change.total),
+                    # Only the sources that moved, named by their column header.
+                    "by_source": [
+                        (label, _tidy(change.by_source[source.code]))
+                        for source, label in zip(sources, labels, strict=True)
+                        if change.by_source[source.code]
+                    ],
+                },
+            }
+        )
     done = sum(1 for row in rows if row["done"])
+    other = bench["other_below"]
     return render(
         request,
         "workflows/workbench.html",
@@ -229,6 +225,14 @@ def workbench(request: HttpRequest, plan_id: int) -> HttpResponse:
             "done": done,
             "total": len(rows),
             "percent": round(100 * done / len(rows)) if rows else 0,
-            "sources": [(source.code, capfirst(source.short)) for source in sources],
+            "sources": [(source.code, label) for source, label in zip(sources, labels, strict=True)],
+            # The parent's ``below``: what its counted children add up to.
+            "below": {
+                "amounts": [_tidy(bench["below"].get(source.code)) for source in sources],
+                "total": _tidy(bench["below"].get("total")),
+            },
+            "other_below": None
+            if not other.get("total")
+            else {"amounts": [_tidy(other.get(source.code)) for source in sources], "total": _tidy(other["total"])},
         },
     )

@@ -17,6 +17,7 @@ from approvals import chain
 from approvals.models import AuditEvent
 from directory.models import User
 from planning.models import Plan
+from tests.complete import complete
 from workflows import services
 
 T2_COMMUNE_HEAD = "t2-c03388-ubnd-head"  # phường Đoàn Kết, two-tier Lai Châu
@@ -27,6 +28,7 @@ T2_P_HEAD = "t2-p12-agri-head"  # the province's standing agency: reviews the co
 def walked(demo) -> Plan:
     """The commune's 2025 plan through submit → return → submit → accept: four chained events."""
     plan = Plan.objects.get(unit__structure="two-tier", unit__code="03388", cycle__year=2025, plan_type="annual")
+    plan = complete(plan)
     head, reviewer = User.objects.get(username=T2_COMMUNE_HEAD), User.objects.get(username=T2_P_HEAD)
     services.plan_act(actor=head, plan_id=plan.pk, action="submit")
     services.plan_act(actor=reviewer, plan_id=plan.pk, action="return", comment="Bổ sung danh sách hộ")

@@ -4,9 +4,14 @@
 The waits use Playwright's locator assertions, which run outside the page: the page's CSP
 (script-src 'self', no eval) stays exactly as users get it."""
 
+import re
 import time
 
 from playwright.sync_api import expect
+
+from tests.browser.plans import write_commune_plan
+
+C_DRAFTER = "t3-c03592-ubnd-drafter"
 
 
 def bell_count(page) -> int:
@@ -26,6 +31,9 @@ def test_reviewer_sees_the_submission_live(login, live_server_url):
     commune = login("t3-c03592-ubnd-head")
     commune.goto(f"{live_server_url}/inbox/")
     commune.locator("[data-testid=inbox] a", has_text="2023").first.click()
+    # The demo's commune plan is blank, and a blank plan is refused: the drafter writes it first.
+    write_commune_plan(live_server_url, int(re.search(r"/plans/(\d+)/task/", commune.url).group(1)), C_DRAFTER)
+    commune.reload()
     commune.locator("[data-testid=action-submit]").click()
     expect(commune.locator("[data-testid=plan-status]")).to_contain_text("Đã trình")
     submitted_at = time.monotonic()

@@ -12,6 +12,7 @@ from deadlines.workdays import WorkingCalendar
 from directory.models import AdministrativeUnit, Structure, User
 from planning import services as planning
 from planning.models import Cycle, Plan, PlanType
+from tests.complete import complete
 from tests.deadlines.conftest import at, local_day
 from workflows import services as workflows
 from workflows.models import WorkItem
@@ -152,6 +153,7 @@ def test_a_plan_returned_after_its_deadline_gets_working_days_counted_across_tet
     redo gets five working days, and Tết (4-10/2/2027) does not count."""
     time_machine.move_to(at(2027, 1, 28), tick=False)
     plan = Plan.objects.get(unit__structure="three-tier", unit__code="03592", cycle__year=2023, plan_type="annual")
+    plan = complete(plan)
     workflows.plan_act(actor=User.objects.get(username="t3-c03592-ubnd-head"), plan_id=plan.pk, action="submit")
     review = WorkItem.objects.get(plan=plan, is_open=True)
     assert review.step == "review"

@@ -14,6 +14,7 @@ from deadlines import clock, services
 from deadlines.models import DeadlineTimer, ReminderLedgerEntry
 from directory.models import User
 from notifications.models import Notification
+from tests.complete import complete
 from tests.deadlines.conftest import MINISTRY_HEAD, P_HEAD, at, drafter_of, head_of, local_day, open_item
 from workflows import services as workflows
 from workflows.models import WorkItem
@@ -172,6 +173,7 @@ def test_finishing_the_task_disarms_its_reminders(household_2026, time_machine):
     workflows.plan_act(
         actor=User.objects.get(username=P_HEAD), plan_id=household_2026["province"].pk, action="issue_guidance"
     )
+    complete(plan)
     workflows.plan_act(actor=head_of(plan.unit), plan_id=plan.pk, action="submit")
     counts = sweep_at(time_machine, at(2026, 8, 26))
     assert counts["disarmed"] >= 1
@@ -272,6 +274,7 @@ def test_reminders_count_working_days_across_tet_2027(demo, time_machine):
 
     time_machine.move_to(at(2027, 1, 28), tick=False)
     plan = Plan.objects.get(unit__structure="three-tier", unit__code="03592", cycle__year=2023, plan_type="annual")
+    plan = complete(plan)
     workflows.plan_act(actor=User.objects.get(username="t3-c03592-ubnd-head"), plan_id=plan.pk, action="submit")
     workflows.plan_act(
         actor=User.objects.get(username="t3-d109-labour-head"), plan_id=plan.pk, action="return", comment="Bổ sung"

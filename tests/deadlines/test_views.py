@@ -11,6 +11,7 @@ from approvals.models import AuditEvent
 from deadlines.models import DeadlineExtension
 from directory.models import User
 from planning.models import Cycle
+from tests.complete import complete
 from tests.deadlines.conftest import P_HEAD, at, head_of, local_day, open_item
 
 D = dt.date
@@ -60,7 +61,7 @@ def test_states_follow_the_clock_and_the_submissions(household_2026, login, time
     from workflows import services as workflows
 
     workflows.plan_act(actor=province_head, plan_id=household_2026["province"].pk, action="issue_guidance")
-    plan = household_2026[COMMUNE]
+    plan = complete(household_2026[COMMUNE])
     workflows.plan_act(actor=head_of(plan.unit), plan_id=plan.pk, action="submit")
     time_machine.move_to(at(2026, 8, 31, 10), tick=False)
     response = dashboard(login(P_HEAD), cycle=Cycle.objects.get(year=2026).pk, type="household_review")

@@ -63,7 +63,8 @@ def two_tier(code: str) -> AdministrativeUnit:
 
 def officer(unit: AdministrativeUnit, kind: str, role: str) -> User:
     user = User.objects.create_user(username=f"rekey-{role}-{next(_people)}", full_name=f"{role} {unit.name}")
-    services.membership_add(user=user, agency=Agency.objects.get(unit=unit, kind=kind), role=role)
+    title = "Chủ tịch" if role == Role.HEAD else ""  # a head signs: the directory asks for the title
+    services.membership_add(user=user, agency=Agency.objects.get(unit=unit, kind=kind), role=role, title=title)
     return user
 
 

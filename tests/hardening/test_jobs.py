@@ -21,6 +21,7 @@ from directory.models import User
 from notifications import services as notifications
 from notifications import tasks
 from planning.models import Plan
+from tests.complete import complete
 from workflows import services
 
 TRANSIENT = [
@@ -117,7 +118,9 @@ T2_COMMUNE_HEAD = "t2-c03388-ubnd-head"
 @pytest.fixture
 def keyed_submit(demo, time_machine):
     time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False)
-    plan = Plan.objects.get(unit__structure="two-tier", unit__code="03388", cycle__year=2025, plan_type="annual")
+    plan = complete(
+        Plan.objects.get(unit__structure="two-tier", unit__code="03388", cycle__year=2025, plan_type="annual")
+    )
     head = User.objects.get(username=T2_COMMUNE_HEAD)
     first = services.plan_act(actor=head, plan_id=plan.pk, action="submit", idempotency_key="submit-once")
     return head, plan, first

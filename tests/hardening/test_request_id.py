@@ -12,6 +12,7 @@ from approvals.models import AuditEvent
 from directory.models import User
 from ops.context import request_id_var
 from planning.models import Plan
+from tests.complete import complete
 from tests.deadlines.conftest import P_HEAD, at
 from workflows import services
 
@@ -61,6 +62,7 @@ def _commune_plan() -> Plan:
 
 def test_an_action_without_an_explicit_id_stores_the_current_one(demo):
     """Web forms, tasks and commands: the audit row takes the id of the work in progress."""
+    complete(_commune_plan())
     token = request_id_var.set("task-run-0001abcd")
     try:
         services.plan_act(actor=User.objects.get(username=T2_COMMUNE_HEAD), plan_id=_commune_plan().pk, action="submit")

@@ -18,6 +18,7 @@ from django.urls import reverse
 from directory.demo import DEMO_PASSWORD
 from notifications import services, tasks
 from notifications.models import Notification
+from tests.complete import complete
 from tests.notifications.conftest import REVIEWER
 from tests.notifications.helpers import (
     CLOSED_REDIS_URL,
@@ -115,6 +116,7 @@ def test_a_plan_transition_succeeds_with_redis_down_and_its_notification_is_push
     from workflows import services as workflow_services
 
     plan = Plan.objects.get(unit__structure="three-tier", unit__code="03592", cycle__year=2023, plan_type="annual")
+    plan = complete(plan)
     settings.CHANNEL_LAYERS = redis_layers(CLOSED_REDIS_URL, "down")
     settings.CELERY_BROKER_URL = CLOSED_REDIS_URL
     with django_capture_on_commit_callbacks(execute=True):

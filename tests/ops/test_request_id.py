@@ -11,6 +11,7 @@ from django.test import AsyncClient
 from approvals.models import AuditEvent
 from ops.context import current_request_id
 from ops.logs import RequestIDFilter
+from tests.complete import complete
 from tests.workflows.conftest import plan_of
 
 T2_COMMUNE_HEAD = "t2-c03388-ubnd-head"
@@ -58,7 +59,7 @@ def test_probes_are_logged_at_debug_only(client, wired, caplog):
 
 
 def test_the_audit_event_of_an_api_action_stores_the_request_id(demo, login_api, wired):
-    commune = plan_of("03388", year=2025, structure="two-tier")
+    commune = complete(plan_of("03388", year=2025, structure="two-tier"))
     head = login_api(T2_COMMUNE_HEAD)
     response = head.post(
         f"/api/v1/plans/{commune.pk}/actions/submit/",

@@ -81,3 +81,25 @@ def test_only_the_parent_sets_an_envelope(sin_suoi_ho):
 def test_totals_take_a_constant_number_of_queries(lai_chau, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
         selectors.plan_totals(lai_chau)
+
+
+def test_a_page_of_plans_gets_the_same_money_as_each_plan_alone(
+    lai_chau, phong_tho, sin_suoi_ho, django_assert_max_num_queries
+):
+    """plan_money_for (lists, inboxes, workbenches) and plan_totals (one plan) follow one rule."""
+    put_lines(COMMUNE_DRAFTER, sin_suoi_ho, [("2", "0", "100", "10", "0")])
+    waived = Plan.objects.get(unit__code="03549", cycle=phong_tho.cycle, plan_type="annual")
+    put_lines("t3-c03549-ubnd-drafter", waived, [("2", "0", "7.5", "0", "0")])
+    Plan.objects.filter(pk=waived.pk).update(status="waived")  # released by the district: not counted
+    plans = list(Plan.objects.filter(cycle=phong_tho.cycle).select_related("cycle", "unit"))
+    with django_assert_max_num_queries(4):
+        money = selectors.plan_money_for(plans)
+    for plan in plans:
+        alone = selectors.plan_totals(plan)
+        assert money[plan.pk]["total"]["total"] == alone["total"], plan
+        assert money[plan.pk]["own"] == alone["own"], plan
+        assert money[plan.pk]["below"] == alone["below"], plan
+    assert money[phong_tho.pk]["total"]["total"] == Decimal("162756") + Decimal("110")
+    assert money[phong_tho.pk]["below"]["total"] == Decimal("110")
+    assert money[lai_chau.pk]["total"]["total"] == Decimal("162756") + Decimal("110")
+    assert money[waived.pk]["total"]["total"] == Decimal("7.5")  # its own figure still reads

@@ -180,8 +180,9 @@ def test_list_shows_the_plans_in_reach_with_their_totals(phong_tho, login):
     rows = response.context["rows"]
     assert len(rows) == 18  # the district and its 17 communes, not the province
     assert rows[0][0] == phong_tho  # the level above first, then the communes it consolidates
-    assert {plan.unit.code for plan, _total in rows} >= {"109", "03592"}
-    assert {plan.pk: total for plan, total in rows}[phong_tho.pk] == Decimal("162756")
+    assert {plan.unit.code for plan, _money in rows} >= {"109", "03592"}
+    # Each row carries the plan's money (views.Money): its figure, its own lines, the plans below.
+    assert {plan.pk: money.total for plan, money in rows}[phong_tho.pk] == Decimal("162756")
     assert ">162.756<" in content
     assert phong_tho.updated_at.astimezone().strftime("%d/%m/%Y") in content
     assert ">2023<" in content  # a year, not "2.023"
@@ -209,8 +210,10 @@ def test_list_pages_keep_the_filters(phong_tho, login, monkeypatch):
     assert len(last.context["rows"]) == 3
 
 
-def test_list_query_count_does_not_grow_with_the_number_of_plans(phong_tho, login):
+def test_list_query_count_does_not_grow_with_the_number_of_plans(phong_tho, login, monkeypatch):
     # The province officer also joins two-tier Lai Châu: every one of the 26 demo plans is in reach.
+    from planning import views
+
     officer = User.objects.get(username=PROVINCE)
     two_tier_province = Agency.objects.get(
         unit__structure=Structure.TWO_TIER, unit__code="12", kind=AgencyKind.AGRICULTURE
@@ -219,17 +222,24 @@ def test_list_query_count_does_not_grow_with_the_number_of_plans(phong_tho, logi
     total = Plan.objects.count()
     assert total > 20
 
-    def queries(username: str, expected_rows: int) -> int:
+    def queries(username: str, expected_rows: int, **params) -> int:
         client = login(username)
-        client.get(reverse("planning:list"))  # warm the per-process caches (content types)
+        client.get(reverse("planning:list"), params)  # warm the per-process caches (content types)
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(reverse("planning:list"))
+            response = client.get(reverse("planning:list"), params)
         assert len(response.context["rows"]) == expected_rows
         return len(captured)
 
     many, one = queries(PROVINCE, total), queries(COMMUNE, 1)
-    assert many == one
-    assert many <= 12  # session, user, memberships, scope, plans, totals, bell, …: a fixed budget
+    in_2023 = queries(PROVINCE, 19, cycle=phong_tho.cycle_id)  # the province, the district, 17 communes
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    first_two = queries(PROVINCE, 2, cycle=phong_tho.cycle_id)  # the province and the district plan
+    # The plan's money (selectors.plan_money_for) sums the plans below the page's district plans
+    # and below its province plans in one query per level, whatever the number of plans; a page
+    # of commune plans alone has nothing below them to sum.
+    assert in_2023 == first_two
+    assert many == one + 2
+    assert many <= 14  # session, user, memberships, scope, plans, money (own, below ×2, sources), bell, …
 
 
 # --- the editor ------------------------------------------------------------------------------

@@ -7,13 +7,14 @@ from viewflow.workflow.models import Task
 
 from directory.models import AdministrativeUnit
 from planning.models import Plan
+from tests.complete import complete
 from tests.workflows.conftest import C_DRAFTER, C_HEAD, D_DRAFTER, D_HEAD, OUTSIDER, plan_of
 from workflows.models import WorkItem
 
 
 @pytest.fixture
 def submitted(as_user):
-    commune = plan_of("03592")
+    commune = complete(plan_of("03592"))
     as_user(C_HEAD).act(commune, "submit")
     return commune
 

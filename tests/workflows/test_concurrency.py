@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from approvals.models import AuditEvent
 from directory.models import User
+from tests.complete import complete
 from tests.workflows.conftest import C_HEAD, D_HEAD, plan_of
 from workflows import services
 
@@ -59,7 +60,7 @@ def race(monkeypatch, plan_id: int, attempts: int = 2) -> list[int]:
 
 @pytest.fixture
 def submitted(demo):
-    plan = plan_of("03592")
+    plan = complete(plan_of("03592"))
     services.plan_act(actor=User.objects.get(username=C_HEAD), plan_id=plan.pk, action="submit")
     return plan
 

@@ -7,11 +7,12 @@ from docx import Document
 
 from directory import services as directory_services
 from directory.models import Agency, User
+from tests.complete import complete
 from tests.workflows.conftest import C_DRAFTER, C_HEAD, plan_of
 
 
 def test_deputy_submits_for_the_absent_head_and_both_are_recorded(as_user):
-    commune = plan_of("03592")
+    commune = complete(plan_of("03592"))
     head, drafter = User.objects.get(username=C_HEAD), User.objects.get(username=C_DRAFTER)
     as_user(C_DRAFTER).act(commune, "submit", expect=403)  # a drafter may not submit…
     today = dt.date.today()

@@ -9,6 +9,7 @@ from directory import services as directory_services
 from directory.models import AdministrativeUnit, Agency, AgencyKind, Role, Structure, Tier, User
 from planning import services as planning
 from planning.models import Plan
+from tests.complete import complete
 from tests.periods import SOURCES_2026_2030
 from tests.workflows.conftest import C_DRAFTER, C_HEAD, D_HEAD, plan_of
 
@@ -80,7 +81,8 @@ def test_a_2027_commune_plan_shows_its_seven_sources_on_the_task_page_and_the_wo
     response = client.get(reverse("workflows:workbench", args=[parent.pk]))
     assert response.status_code == 200, response
     bench = response.content.decode()
-    assert _headers(bench, "workbench") == ["Lần", *HEADERS_2026_2030, "Tổng", "Thay đổi"]
+    # The change column says what it compares: the unit's own money against its previous round.
+    assert _headers(bench, "workbench") == ["Lần", *HEADERS_2026_2030, "Tổng", "Thay đổi so với lần trình trước"]
     row = bench.split(f"<td>{unit.name}</td>", 1)[1].split("</tr>", 1)[0]
     assert _cells(row) == ["0", "1.250,5", "0", "0", "0", "0", "0", "85", "1.335,5", "—"]
 
@@ -103,6 +105,7 @@ def test_the_task_page_names_a_changed_amount_by_its_source_in_the_page_notation
         assert response.status_code == 200, response.json()
 
     write("1450.5")
+    complete(commune)
     head.act(commune, "submit")
     reviewer.act(commune, "return", comment="Ghi rõ số hộ")
     write("1500")

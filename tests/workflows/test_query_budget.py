@@ -8,6 +8,7 @@ from django.urls import reverse
 from directory.demo import DEMO_PASSWORD
 from directory.models import User
 from planning.models import Plan
+from tests.complete import complete
 from tests.workflows.conftest import D_HEAD, plan_of
 from workflows import services
 
@@ -17,6 +18,7 @@ def submit_communes(n: int) -> None:
     drafts = Plan.objects.filter(parent=district, status="draft").select_related("unit").order_by("unit__code")
     for plan in drafts[:n]:
         head = User.objects.get(username=f"t3-c{plan.unit.code}-ubnd-head")
+        complete(plan)
         services.plan_act(actor=head, plan_id=plan.pk, action="submit")
 
 
@@ -51,4 +53,13 @@ def test_workbench_query_count_does_not_grow_with_children(as_user, client):
     client.post(reverse("login"), {"username": D_HEAD, "password": DEMO_PASSWORD})
     district_queries, page = count(client, reverse("workflows:workbench", args=[plan_of("109").pk]))
     assert page.content.decode().count('class="status') == 17
-    assert province_queries == district_queries
+    # Two-tier Lai Châu's 2027 plan over its six communes costs what Phong Thổ's over 17 costs.
+    standing = User.objects.get(username="t2-p12-agri-head")  # Sở NN&MT, the standing agency
+    client.force_login(standing, backend="django.contrib.auth.backends.ModelBackend")
+    two_tier = plan_of("12", year=2027, structure="two-tier")
+    two_tier_queries, page = count(client, reverse("workflows:workbench", args=[two_tier.pk]))
+    assert page.content.decode().count('class="status') == Plan.objects.filter(parent=two_tier).count() == 6
+    assert two_tier_queries == district_queries
+    # Each child's figure includes the plans below it (selectors.plan_money_for): a district
+    # child's take one more sum, whatever the number of communes below it.
+    assert province_queries == district_queries + 1

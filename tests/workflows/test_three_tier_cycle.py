@@ -3,6 +3,7 @@ ministry, with a return at every level and a resubmission."""
 
 from approvals.models import AuditEvent, Resolution
 from planning.models import PlanRound
+from tests.complete import complete
 from tests.workflows.conftest import (
     C_DRAFTER,
     C_HEAD,
@@ -29,6 +30,7 @@ def test_whole_three_tier_cycle(as_user):
         format="json",
     )
     assert written.status_code == 200, written.json()
+    commune = complete(commune)  # the sections and an indicator: a blank plan is refused
     assert "submit" not in c_drafter.actions(commune)
     c_drafter.act(commune, "submit", expect=403)
     assert c_head.act(commune, "submit")["status"] == "submitted"
@@ -77,6 +79,7 @@ def test_whole_three_tier_cycle(as_user):
     p_head.act(district, "accept")
 
     # Province: parallel appraisal; planning/investment returns, finance's task is cancelled.
+    province = complete(province)
     p_head.act(province, "submit")
     assert status(province) == "appraisal"
     lanes = set(WorkItem.objects.filter(plan=province, is_open=True).values_list("lane", flat=True))
@@ -139,7 +142,7 @@ def test_whole_three_tier_cycle(as_user):
 
 
 def test_amendment_reopens_an_approved_plan_and_keeps_the_baseline(as_user):
-    commune = plan_of("03592")
+    commune = complete(plan_of("03592"))
     c_head, d_head = as_user(C_HEAD), as_user(D_HEAD)
     c_head.act(commune, "submit")
     d_head.act(commune, "accept")

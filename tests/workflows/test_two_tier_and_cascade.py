@@ -1,6 +1,7 @@
 """The two-tier route (commune → province, no district steps) and the top-down household review."""
 
 from planning.models import Plan
+from tests.complete import complete
 from tests.workflows.conftest import C_HEAD, D_HEAD, MINISTRY, P_DRAFTER, P_HEAD, plan_of, status
 
 T2_COMMUNE_HEAD = "t2-c03388-ubnd-head"  # phường Đoàn Kết, two-tier Lai Châu
@@ -14,6 +15,7 @@ def test_whole_two_tier_cycle(as_user):
     commune = plan_of("03388", year=2025, structure="two-tier")
     assert commune.parent_id == province.pk
     c_head, p_head = as_user(T2_COMMUNE_HEAD), as_user(T2_P_HEAD)
+    commune, province = complete(commune), complete(province)
 
     c_head.act(commune, "submit")
     # The province reviews directly: there is no district step.
@@ -61,7 +63,7 @@ def test_household_review_cascade_runs_top_down(as_user):
 
     province = open_plan(p_drafter, "12")
     district = open_plan(as_user("t3-d109-labour-drafter"), "109")
-    commune = open_plan(as_user("t3-c03592-ubnd-drafter"), "03592")
+    commune = complete(open_plan(as_user("t3-c03592-ubnd-drafter"), "03592"))
     assert commune.parent_id == district.pk and district.parent_id == province.pk
 
     refused = c_head.client.post(f"/api/v1/plans/{commune.pk}/actions/submit/", {}, format="json")
