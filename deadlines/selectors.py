@@ -103,32 +103,53 @@ def is_administrator(user: User) -> bool:
 
 def supervising_agencies(units: Iterable[AdministrativeUnit], period: str) -> dict[int, Agency | None]:
     """unit id → the agency supervising its deadlines: the standing agency of its parent unit
-    (``workflows.routes.standing_agency``), or the ministry for a province. Batched: three
+    (``workflows.routes.standing_agency``), or the ministry for a province. Batched: two
     queries whatever the number of units (their ``parent`` must be loaded)."""
-    parents = {u.pk: u.parent for u in units}
-    parent_units = {p.pk: p for p in parents.values() if p is not None}
+    found = supervising_agencies_by_period((unit, period) for unit in units)
+    return {unit_id: agency for (unit_id, _period), agency in found.items()}
+
+
+def supervising_agencies_by_period(
+    pairs: Iterable[tuple[AdministrativeUnit, str]],
+) -> dict[tuple[int, str], Agency | None]:
+    """(unit id, period code) → the agency supervising that unit's deadlines in that period
+    (see ``supervising_agencies``), for units of several periods at once: still two queries."""
+    wanted = {(unit.pk, period): unit.parent for unit, period in pairs}
+    parent_units = {p.pk: p for p in wanted.values() if p is not None}
+    periods = {period for _unit_id, period in wanted}
     settings_by_unit = {
-        s.unit_id: s.standing_agency
-        for s in ProgrammeSetting.objects.filter(unit_id__in=parent_units, period=period).select_related(
+        (s.unit_id, s.period): s.standing_agency
+        for s in ProgrammeSetting.objects.filter(unit_id__in=parent_units, period__in=periods).select_related(
             "standing_agency"
         )
     }
     agencies: dict[tuple[int, str], Agency] = {
         (a.unit_id, a.kind): a for a in Agency.objects.filter(unit_id__in=parent_units)
     }
-    result: dict[int, Agency | None] = {}
-    for unit_id, parent in parents.items():
+    result: dict[tuple[int, str], Agency | None] = {}
+    for (unit_id, period), parent in wanted.items():
         if parent is None:
-            result[unit_id] = None
+            result[(unit_id, period)] = None
         elif parent.tier == Tier.NATION:
-            result[unit_id] = agencies.get((parent.pk, AgencyKind.MINISTRY))
-        elif parent.pk in settings_by_unit:
-            result[unit_id] = settings_by_unit[parent.pk]
+            result[(unit_id, period)] = agencies.get((parent.pk, AgencyKind.MINISTRY))
+        elif (parent.pk, period) in settings_by_unit:
+            result[(unit_id, period)] = settings_by_unit[(parent.pk, period)]
         else:
-            result[unit_id] = next(
+            result[(unit_id, period)] = next(
                 (agencies[(parent.pk, k)] for k in routes.standing_kinds(parent) if (parent.pk, k) in agencies), None
             )
     return result
+
+
+def supervisor_heads(pairs: Iterable[tuple[AdministrativeUnit, str]]) -> dict[tuple[int, str], list[User]]:
+    """(unit id, period code) → the active heads of the agency supervising it (the sweep's
+    "escalate to the level above"), for a whole batch in three queries."""
+    agencies = supervising_agencies_by_period(pairs)
+    members = MemberIndex.load(agency.pk for agency in agencies.values() if agency is not None)
+    return {
+        key: (members.members(agency.pk, (Role.HEAD,)) if agency is not None else [])
+        for key, agency in agencies.items()
+    }
 
 
 def supervising_agency(unit: AdministrativeUnit, period: str) -> Agency | None:
@@ -185,15 +206,25 @@ class MemberIndex:
     by_agency: dict[int, list[tuple[User, str]]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
-    def load(cls, agency_ids: Iterable[int]) -> MemberIndex:
+    def load(cls, agency_ids: Iterable[int], *, only: tuple[str, ...] = ()) -> MemberIndex:
+        """One query; one ``User`` per officer however many of these agencies they belong to
+        (the sweep loads the members of a whole batch's agencies). ``only``: the user fields to
+        load (all by default; the sweep hands its users to ``notify``, which reads the id and
+        ``is_active``)."""
         index = cls()
+        ids = set(agency_ids)
+        if not ids:
+            return index
+        base = User.objects.only(*only) if only else User.objects.all()
         rows = (
-            Membership.objects.filter(agency_id__in=set(agency_ids), user__is_active=True)
-            .select_related("user")
-            .order_by("user_id")
+            base.filter(is_active=True, memberships__agency_id__in=ids)
+            .annotate(member_of=F("memberships__agency_id"), member_role=F("memberships__role"))
+            .order_by("pk")
         )
-        for membership in rows:
-            index.by_agency[membership.agency_id].append((membership.user, membership.role))
+        users: dict[int, User] = {}
+        for row in rows:
+            user = users.setdefault(row.pk, row)
+            index.by_agency[row.member_of].append((user, row.member_role))
         return index
 
     def members(self, agency_id: int, roles: Iterable[str]) -> list[User]:

@@ -16,16 +16,23 @@ Each open work item with a due date has one ``DeadlineTimer`` (armed lazily by t
 1. arms timers for new work items (``INSERT … ON CONFLICT DO NOTHING``: concurrent sweeps agree);
 2. repeatedly, in one transaction per batch: selects due timers by the **database clock** (plus
    the demo offset) with ``SELECT … FOR UPDATE OF timer SKIP LOCKED LIMIT batch``, so concurrent
-   workers take disjoint rows and never wait for each other; for each timer, writes the ledger
-   row (unique ``(work_item, threshold)``) **before** calling ``notify``, whose outbox rows are
-   in the same transaction; then computes the next threshold and saves the timer.
+   workers take disjoint rows and never wait for each other; computes every reminder and
+   escalation of the batch in memory (recipients, thresholds, escalation targets, from lookups
+   made once per batch), then writes the batch in a fixed number of statements: the ledger rows
+   (unique ``(work_item, threshold)``) in one ``INSERT … ON CONFLICT DO NOTHING RETURNING``
+   **before** any notification, the notifications of the rows it accepted in one INSERT (the
+   outbox, same transaction; ``notifications.services.collected``), every timer's next
+   threshold in one UPDATE. About ten queries per batch, whatever its size. If the batch fails,
+   it rolls back to a savepoint and its timers (still locked) are fired again one by one, each
+   in a savepoint, so one broken row holds back only itself.
 
 Exactly once, and the window. The ledger row, the in-app notifications and the timer's new
 ``next_fire_at`` commit together or not at all:
 
 * two sweeps at once: ``SKIP LOCKED`` keeps them apart; if a timer is reached twice anyway
-  (SQLite has no row locks; a demo clock rewind), the second ledger insert violates the unique key
-  and that threshold is skipped: never two in-app notifications for one threshold;
+  (SQLite has no row locks; a demo clock rewind), the second ledger insert finds the unique key
+  taken (``ON CONFLICT DO NOTHING``; PostgreSQL first waits for the other transaction) and that
+  threshold is skipped: never two in-app notifications for one threshold;
 * a worker killed mid-batch (process killed, connection lost, an exception escaping the batch):
   its transaction rolls back, ledger rows included, and its row locks are released when
   PostgreSQL sees the connection end. The next sweep finds the same timers still due and sends
@@ -50,11 +57,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import F, QuerySet
 from django.http import Http404
 from django.urls import reverse
@@ -492,105 +502,346 @@ def _arm_new(*, moment: dt.datetime, calendar: WorkingCalendar, limit: int) -> i
 
 
 def _sweep_batch(*, moment: dt.datetime, calendar: WorkingCalendar, size: int, counts: Counter[str]) -> int:
-    """Claim up to ``size`` due timers and fire them, in one transaction. Returns how many."""
+    """Claim up to ``size`` due timers and fire them, in one transaction. Returns how many.
+
+    The batch is fired as a whole (``_fire``: a fixed number of statements whatever its size).
+    If that fails, its savepoint rolls back and the same timers (still locked) are fired again
+    one by one, each in a savepoint of its own, so one broken row holds back only itself: it is
+    retried after ``DEADLINES_RETRY_MINUTES``.
+    """
     with transaction.atomic():
         qs = DeadlineTimer.objects.filter(next_fire_at__lte=moment).order_by("next_fire_at", "pk")
         if _SKIP_LOCKED:
             qs = qs.select_for_update(skip_locked=True, of=("self",))
-        timers = list(
-            qs.select_related(
-                "work_item__plan__unit",
-                "work_item__plan__cycle__period",
-                "work_item__agency__unit__parent",
-                "work_item__assignee",
-            )[:size]
-        )
+        # Plain columns, not a graph of model instances: building ten models per row cost more
+        # than everything else the sweep does with it.
+        timers = [_Claimed(*row) for row in qs.values_list(*_CLAIMED_COLUMNS)[:size]]
         if not timers:
             return 0
         counts["claimed"] += len(timers)
         batch = _Batch.load(timers)
-        for timer in timers:
-            try:
-                # A savepoint per timer: one broken row must not hold back the others' reminders.
-                with transaction.atomic():
-                    _fire(timer, moment=moment, calendar=calendar, batch=batch, counts=counts)
-            except Exception:
-                logger.exception("deadline timer %s failed; retried in %s min", timer.pk, conf.retry_minutes())
-                counts["errors"] += 1
-                DeadlineTimer.objects.filter(pk=timer.pk).update(
-                    next_fire_at=moment + dt.timedelta(minutes=conf.retry_minutes())
-                )
+        try:
+            with transaction.atomic():
+                fired = _fire(timers, moment=moment, calendar=calendar, batch=batch)
+        except Exception:
+            logger.exception("deadline sweep: a batch of %d timers failed; firing them one by one", len(timers))
+            fired = _fire_one_by_one(timers, moment=moment, calendar=calendar, batch=batch)
+        counts.update(fired)
         return len(timers)
 
 
-class _Batch:
-    """What firing a batch of timers needs, loaded in a few queries for the whole batch."""
+@dataclass(slots=True)
+class _Claimed:
+    """A claimed timer with what firing it reads of its work item, plan and agency (one row of
+    the claim; ``pk`` is the work item's, like the work item it stands for)."""
 
-    def __init__(self, sent: dict[int, set[str]], members: selectors.MemberIndex) -> None:
+    timer_id: int
+    armed_from: dt.datetime | None
+    pk: int
+    is_open: bool
+    due_at: dt.datetime | None
+    step: str
+    lane: str
+    agency_id: int
+    agency_name: str
+    agency_unit_id: int
+    assignee_id: int | None
+    plan_id: int
+    plan_type: str
+    year: int
+    period: str | None
+    unit_name: str
+
+
+# The claim's columns, in the order of _Claimed's fields.
+_CLAIMED_COLUMNS = (
+    "pk",
+    "armed_from",
+    "work_item_id",
+    "work_item__is_open",
+    "work_item__due_at",
+    "work_item__step",
+    "work_item__lane",
+    "work_item__agency_id",
+    "work_item__agency__name",
+    "work_item__agency__unit_id",
+    "work_item__assignee_id",
+    "work_item__plan_id",
+    "work_item__plan__plan_type",
+    "work_item__plan__cycle__year",
+    "work_item__plan__cycle__period__code",
+    "work_item__plan__unit__name",
+)
+
+
+def _fire_one_by_one(
+    timers: list[_Claimed], *, moment: dt.datetime, calendar: WorkingCalendar, batch: _Batch
+) -> Counter[str]:
+    """The retry of a failed batch: each timer in its own savepoint; a timer that fails again is
+    put off by ``DEADLINES_RETRY_MINUTES`` (its lock is still held, so no one else fires it now)."""
+    counts: Counter[str] = Counter()
+    for timer in timers:
+        try:
+            with transaction.atomic():
+                fired = _fire([timer], moment=moment, calendar=calendar, batch=batch)
+        except Exception:
+            logger.exception("deadline timer %s failed; retried in %s min", timer.timer_id, conf.retry_minutes())
+            counts["errors"] += 1
+            DeadlineTimer.objects.filter(pk=timer.timer_id).update(
+                next_fire_at=moment + dt.timedelta(minutes=conf.retry_minutes())
+            )
+        else:
+            counts.update(fired)
+    return counts
+
+
+_NOTHING_SENT: frozenset[str] = frozenset()
+
+# What the sweep reads of the officers it notifies (``notify`` needs the id and whether active).
+_RECIPIENT_FIELDS = ("id", "is_active")
+
+# A plan id no URL contains otherwise: reversed once per batch, then replaced by each plan's id.
+_LINK_MARK = 987654321987654321
+
+
+class _Batch:
+    """What firing a batch of timers reads, loaded once for the whole batch: the thresholds
+    already in the ledger, the members of the acting agencies and the assigned officers, and
+    (only if some reminder escalates to the level above) the heads of every supervising agency
+    of the batch. Also the few strings every reminder repeats (plan type names, the link)."""
+
+    def __init__(
+        self,
+        sent: dict[int, set[str]],
+        members: selectors.MemberIndex,
+        timers: list[_Claimed] | None = None,
+        assignees: dict[int, User] | None = None,
+    ) -> None:
         self.sent = sent
         self.members = members
-        self._supervisors: dict[tuple[int, str], list[User]] = {}
+        self.assignees = assignees or {}
+        self._timers = timers or []
+        self._supervisors: dict[tuple[int, str], list[User]] | None = None
+        self._roles: dict[str, tuple[str, ...]] = {}
+        self._type_labels: dict[tuple[str, str], str] = {}
+        self._link: tuple[str, str] | None = None
+        self._days: dict[tuple[dt.date, dt.date], tuple[int, int]] = {}
+        self._schedules: dict[dt.datetime, tuple[Threshold, ...]] = {}
+        self._thresholds: dict[tuple, Threshold | None] = {}
+        self._plans: dict[int, Plan] = {}
+        self._titles: dict[tuple[str, str], tuple[str, str]] = {}
 
     @classmethod
-    def load(cls, timers: list[DeadlineTimer]) -> _Batch:
-        item_ids = [t.work_item_id for t in timers]
+    def load(cls, timers: list[_Claimed]) -> _Batch:
+        item_ids = [t.pk for t in timers]
         sent: dict[int, set[str]] = {item_id: set() for item_id in item_ids}
-        for item_id, code in ReminderLedgerEntry.objects.filter(work_item_id__in=item_ids).values_list(
-            "work_item_id", "threshold"
-        ):
+        rows = ReminderLedgerEntry.objects.filter(work_item_id__in=item_ids).order_by()  # a set: no sort
+        for item_id, code in rows.values_list("work_item_id", "threshold"):
             sent[item_id].add(code)
-        members = selectors.MemberIndex.load(t.work_item.agency_id for t in timers)
-        return cls(sent, members)
+        members = selectors.MemberIndex.load((t.agency_id for t in timers), only=_RECIPIENT_FIELDS)
+        assignee_ids = {t.assignee_id for t in timers if t.assignee_id is not None}
+        assignees = (
+            {u.pk: u for u in User.objects.only(*_RECIPIENT_FIELDS).filter(pk__in=assignee_ids)} if assignee_ids else {}
+        )
+        return cls(sent, members, timers, assignees)
+
+    def actors(self, item: _Claimed) -> list[User]:
+        """Who must act (``selectors.actors_of``): the assigned officer, else the agency's members
+        whose role can act at the step."""
+        assignee = self.assignees.get(item.assignee_id) if item.assignee_id is not None else None
+        if assignee is not None and assignee.is_active:
+            return [assignee]
+        if item.step not in self._roles:
+            self._roles[item.step] = selectors.step_roles(item.step)
+        return self.members.members(item.agency_id, self._roles[item.step])
 
     def heads(self, agency_id: int) -> list[User]:
         return self.members.members(agency_id, (Role.HEAD,))
 
-    def supervisors(self, item: WorkItem) -> list[User]:
-        """Heads of the supervising level's standing agency (for the acting unit)."""
-        unit = item.agency.unit
-        period = item.plan.cycle.period.code
-        key = (unit.pk, period)
-        if key not in self._supervisors:
-            agency = selectors.supervising_agency(unit, period)
-            self._supervisors[key] = (
-                selectors.MemberIndex.load([agency.pk]).members(agency.pk, (Role.HEAD,)) if agency else []
+    def due_now(
+        self, timer: _Claimed, *, moment: dt.datetime, sent: set[str], calendar: WorkingCalendar
+    ) -> Threshold | None:
+        """``thresholds.due_now`` for a timer. Most timers of a batch share their deadline, their
+        start and what was sent, so each combination is worked out once."""
+        key = ("due", timer.due_at, timer.armed_from, frozenset(sent) if sent else _NOTHING_SENT, moment)
+        if key not in self._thresholds:
+            schedule = self._schedule(timer.due_at, calendar)
+            self._thresholds[key] = thresholds.due_now(schedule, moment=moment, sent=sent, armed_from=timer.armed_from)
+        return self._thresholds[key]
+
+    def next_after(
+        self, timer: _Claimed, *, moment: dt.datetime, sent: set[str], calendar: WorkingCalendar
+    ) -> Threshold | None:
+        """``thresholds.next_after`` for a timer (the threshold it waits for next), memoised alike."""
+        key = ("next", timer.due_at, timer.armed_from, frozenset(sent) if sent else _NOTHING_SENT, moment)
+        if key not in self._thresholds:
+            schedule = self._schedule(timer.due_at, calendar)
+            self._thresholds[key] = thresholds.next_after(
+                schedule, moment=moment, sent=sent, armed_from=timer.armed_from
             )
+        return self._thresholds[key]
+
+    def _schedule(self, due_at: dt.datetime, calendar: WorkingCalendar) -> tuple[Threshold, ...]:
+        if due_at not in self._schedules:
+            self._schedules[due_at] = thresholds.schedule(due_day(due_at), calendar)
+        return self._schedules[due_at]
+
+    def late_and_left(self, day: dt.date, today: dt.date, calendar: WorkingCalendar) -> tuple[int, int]:
+        """Working days from the due day to today, and left until it (never negative); a batch
+        has few distinct due days."""
+        key = (day, today)
+        if key not in self._days:
+            self._days[key] = (
+                calendar.working_days_between(day, today),
+                max(0, calendar.working_days_between(today, day)),
+            )
+        return self._days[key]
+
+    def supervisors(self, item: _Claimed) -> list[User]:
+        """Heads of the supervising level's standing agency (for the acting unit). The first call
+        looks them up for every timer of the batch at once (four queries)."""
+        if self._supervisors is None:
+            self._supervisors = self._load_supervisors([*self._timers, item])
+        key = (item.agency_unit_id, item.period or "")
+        if key not in self._supervisors:  # a timer the batch was not loaded with
+            self._supervisors.update(self._load_supervisors([item]))
         return self._supervisors[key]
 
+    @staticmethod
+    def _load_supervisors(timers: list[_Claimed]) -> dict[tuple[int, str], list[User]]:
+        units = AdministrativeUnit.objects.select_related("parent").in_bulk({t.agency_unit_id for t in timers})
+        return selectors.supervisor_heads((units[t.agency_unit_id], t.period or "") for t in timers)
 
-def _fire(
-    timer: DeadlineTimer, *, moment: dt.datetime, calendar: WorkingCalendar, batch: _Batch, counts: Counter[str]
-) -> None:
-    item = timer.work_item
-    if not item.is_open or item.due_at is None:
-        timer.delete()
-        counts["disarmed"] += 1
-        return
-    sent = batch.sent[item.pk]
-    day = due_day(item.due_at)
-    schedule = thresholds.schedule(day, calendar)
-    threshold = thresholds.due_now(schedule, moment=moment, sent=sent, armed_from=timer.armed_from)
-    if threshold is not None:
-        _send(item, threshold, moment=moment, calendar=calendar, batch=batch, counts=counts)
-    _rearm(timer, due_at=item.due_at, moment=moment, calendar=calendar, sent=sent)
+    def plan(self, plan_id: int) -> Plan:
+        """A reference to the plan for ``notify``, which keeps only its id (one per plan)."""
+        if plan_id not in self._plans:
+            self._plans[plan_id] = Plan.from_db(connection.alias, ["id"], [plan_id])
+        return self._plans[plan_id]
+
+    def step_titles(self, step: str, lane: str) -> tuple[str, str]:
+        """The step's (or its lane's) title in Vietnamese and English."""
+        key = (step, lane)
+        if key not in self._titles:
+            spec = routes.step_spec(step)
+            found = next((one for one in spec.lanes if one.name == lane), None)
+            self._titles[key] = (found.title_vi, found.title_en) if found else (spec.title_vi, spec.title_en)
+        return self._titles[key]
+
+    def type_label(self, plan_type: str, language: str) -> str:
+        key = (plan_type, language)
+        if key not in self._type_labels:
+            self._type_labels[key] = _plan_type_label(plan_type, language)
+        return self._type_labels[key]
+
+    def link(self, plan_id: int) -> str:
+        """The plan's task page (``workflows:plan-task``), reversed once per batch."""
+        if self._link is None:
+            prefix, mark, suffix = reverse("workflows:plan-task", args=[_LINK_MARK]).partition(str(_LINK_MARK))
+            if not mark:  # pragma: no cover - a URL that does not show the id as such
+                return reverse("workflows:plan-task", args=[plan_id])
+            self._link = (prefix, suffix)
+        return f"{self._link[0]}{plan_id}{self._link[1]}"
+
+
+@dataclass(slots=True)
+class _Outgoing:
+    """One reminder or escalation of a batch: its ledger row's values (``ledger_id`` once the
+    ledger accepted it), who hears it, and what its text says (due day, working days late and
+    left)."""
+
+    item: _Claimed
+    threshold: Threshold
+    code: str
+    kind: str
+    audience: str
+    recipients: list[User]
+    moment: dt.datetime
+    day: dt.date
+    late: int
+    left: int
+    ledger_id: int | None = None
+
+    def ledger_values(self) -> dict[str, object]:
+        """The ledger row, by column attribute name."""
+        return {
+            "work_item_id": self.item.pk,
+            "threshold": self.code,
+            "kind": self.kind,
+            "audience": self.audience,
+            "fire_at": self.threshold.fire_at,
+            "due_at": self.item.due_at,
+            "sent_at": self.moment,
+            "recipients": len(self.recipients),
+        }
+
+
+def _fire(timers: list[_Claimed], *, moment: dt.datetime, calendar: WorkingCalendar, batch: _Batch) -> Counter[str]:
+    """Fire claimed timers together, in the caller's transaction. Returns the counts.
+
+    First every reminder and escalation of the batch is computed in memory (``_send``; nothing
+    is written and nothing shared is changed, so a failed batch can be fired again row by row).
+    Then a fixed number of statements: one ledger ``INSERT … ON CONFLICT DO NOTHING RETURNING``
+    (ledger first: what another sweep already sent is refused here); the notifications of the
+    rows it accepted, one ``notify`` call each, written by one INSERT of the notifications'
+    collector (outbox rows, same transaction); one UPDATE of every timer's next threshold; one
+    DELETE of the timers of closed tasks.
+    """
+    counts: Counter[str] = Counter()
+    live: list[_Claimed] = []
+    closed: list[int] = []
+    outgoing: list[_Outgoing] = []
+    for timer in timers:
+        if not timer.is_open or timer.due_at is None:
+            closed.append(timer.timer_id)
+            continue
+        live.append(timer)
+        threshold = batch.due_now(timer, moment=moment, sent=batch.sent[timer.pk], calendar=calendar)
+        if threshold is not None:
+            outgoing.extend(_send(timer, threshold, moment=moment, calendar=calendar, batch=batch))
+
+    accepted = _ledger(outgoing)
+    counts["refused"] += len(outgoing) - len(accepted)
+    with notifications.collected() as outbox:
+        for out in accepted:
+            counts["reminders" if out.kind == "reminder" else "escalations"] += 1
+            _notify(out, batch)
+        counts["notifications"] += len(outbox.flush())
+
+    sent_now: dict[int, set[str]] = {}
+    for out in accepted:
+        sent_now.setdefault(out.item.pk, set()).add(out.code)
+    _rearm_batch(
+        live,
+        upcoming=lambda t: batch.next_after(
+            t,
+            moment=moment,
+            sent=(batch.sent[t.pk] | sent_now[t.pk]) if t.pk in sent_now else batch.sent[t.pk],
+            calendar=calendar,
+        ),
+    )
+    if closed:
+        DeadlineTimer.objects.filter(pk__in=closed).delete()
+        counts["disarmed"] += len(closed)
+    return counts
 
 
 def _send(
-    item: WorkItem,
+    item: _Claimed,
     threshold: Threshold,
     *,
     moment: dt.datetime,
     calendar: WorkingCalendar,
     batch: _Batch,
-    counts: Counter[str],
-) -> None:
-    """Ledger first, then notify, for the reminder and the escalations riding on it."""
+) -> list[_Outgoing]:
+    """The reminder of ``threshold`` for one work item and the escalations riding on it, with
+    their recipients: computed, not yet written (``_fire`` writes the batch's together)."""
     sent = batch.sent[item.pk]
     day = due_day(item.due_at)
     today = timezone.localdate(moment)
-    late = calendar.working_days_between(day, today) if threshold.overdue else 0
-    left = max(0, calendar.working_days_between(today, day))
-    actors = selectors.actors_of(item, batch.members)
+    late, left = batch.late_and_left(day, today, calendar)
+    if not threshold.overdue:
+        late = 0
+    actors = batch.actors(item)
     escalations: list[tuple[str, str, list[User]]] = []
     if threshold.overdue and late >= conf.escalate_head_after_days() and ESCALATE_HEAD not in sent:
         escalations.append((ESCALATE_HEAD, Audience.HEAD, batch.heads(item.agency_id)))
@@ -602,108 +853,189 @@ def _send(
     for _code, _audience, users in escalations:
         notified.update(u.pk for u in users)
     reminder_recipients = [u for u in actors if u.pk not in notified]
-    entry = _ledger(item, threshold.code, "reminder", Audience.ACTORS, threshold.fire_at, moment, reminder_recipients)
-    if entry is None:
-        counts["refused"] += 1
-        return  # another sweep fired this threshold: its escalations went with it
-    sent.add(threshold.code)
-    counts["reminders"] += 1
-    counts["notifications"] += _notify(entry, item, "reminder", reminder_recipients, (threshold, day, late, left))
+    result = [
+        _Outgoing(
+            item, threshold, threshold.code, "reminder", Audience.ACTORS, reminder_recipients, moment, day, late, left
+        )
+    ]
     already: set[int] = {u.pk for u in reminder_recipients}
     for code, audience, users in escalations:
         recipients = [u for u in users if u.pk not in already]
         already.update(u.pk for u in recipients)
-        escalation = _ledger(item, code, "escalation", audience, threshold.fire_at, moment, recipients)
-        if escalation is None:
-            counts["refused"] += 1
-            continue
-        sent.add(code)
-        counts["escalations"] += 1
-        counts["notifications"] += _notify(escalation, item, "escalation", recipients, (threshold, day, late, left))
+        result.append(_Outgoing(item, threshold, code, "escalation", audience, recipients, moment, day, late, left))
+    return result
 
 
-def _ledger(
-    item: WorkItem,
-    code: str,
-    kind: str,
-    audience: str,
-    fire_at: dt.datetime,
-    moment: dt.datetime,
-    recipients: list[User],
-) -> ReminderLedgerEntry | None:
-    """Insert the ledger row; None when (item, threshold) is already there (another worker).
+def _ledger(outgoing: list[_Outgoing]) -> list[_Outgoing]:
+    """Insert the ledger rows of a batch; returns those accepted (with their ids), in order.
 
-    ``INSERT … ON CONFLICT DO NOTHING RETURNING id``: the unique key decides in one statement,
-    without the savepoint a caught IntegrityError would need for every reminder."""
-    entry = ReminderLedgerEntry(
-        work_item=item,
-        threshold=code,
-        kind=kind,
-        audience=audience,
-        fire_at=fire_at,
-        due_at=item.due_at,
-        sent_at=moment,
-        recipients=len(recipients),
-    )
-    fields = [f for f in ReminderLedgerEntry._meta.concrete_fields if not f.primary_key]
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING``: the unique (work item, threshold) key
+    decides for the whole batch in one statement; a row another sweep already wrote (or is
+    writing: PostgreSQL waits for its commit) is refused, and nothing is sent for it. Each row
+    stands on its own: an escalation not sent before is sent even if its reminder was refused.
+    """
+    if not outgoing:
+        return []
+    meta = ReminderLedgerEntry._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
-    table, columns = quote(ReminderLedgerEntry._meta.db_table), ", ".join(quote(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    # Identifiers come from the model's metadata; every value is bound.
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING id"  # noqa: S608
-    params = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    entry.pk = row[0]
-    return entry
+    table, columns = quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
+    returning = ", ".join(quote(meta.get_field(n).column) for n in ("id", "work_item", "threshold"))
+    rows = []
+    for out in outgoing:
+        values = out.ledger_values()
+        rows.append([values[f.attname] for f in fields])
+    by_key = {(out.item.pk, out.code): out for out in outgoing}
+    for exprs, expr_params, source, source_params in _rows(fields, _db_columns(fields, rows)):
+        # Identifiers come from the model's metadata; every value is bound. (WHERE true: SQLite
+        # would read ON CONFLICT as a join's ON without it.)
+        sql = (
+            f"INSERT INTO {table} ({columns}) SELECT {', '.join(exprs)} FROM {source} WHERE true "  # noqa: S608
+            f"ON CONFLICT DO NOTHING RETURNING {returning}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*expr_params, *source_params])
+            written = cursor.fetchall()
+        for pk, item_id, code in written:
+            by_key[(item_id, code)].ledger_id = pk
+    return [out for out in outgoing if out.ledger_id is not None]
 
 
-def _notify(
-    entry: ReminderLedgerEntry,
-    item: WorkItem,
-    kind: str,
-    recipients: list[User],
-    where: tuple[Threshold, dt.date, int, int],
-) -> int:
-    """Notify through the outbox (same transaction); ``where``: threshold, due day, working
-    days late, working days left."""
-    if not recipients:
-        return 0
-    text_vi, text_en = _texts(entry, item, *where)
-    created = notifications.notify(
-        recipients=recipients,
-        kind=kind,
-        plan=item.plan,
-        link=reverse("workflows:plan-task", args=[item.plan_id]),
+def _rearm_batch(
+    timers: list[_Claimed],
+    *,
+    upcoming: Callable[[_Claimed], Threshold | None],
+) -> None:
+    """Point every timer of a batch at its next threshold (as ``_rearm`` does for one) in one
+    ``UPDATE … FROM`` the batch's new values."""
+    if not timers:
+        return
+    meta = DeadlineTimer._meta
+    fields = [meta.pk, *(meta.get_field(n) for n in ("due_at", "armed_from", "next_fire_at", "next_threshold"))]
+    rows = []
+    for timer in timers:
+        following = upcoming(timer)
+        values = (
+            timer.timer_id,
+            timer.due_at,
+            timer.armed_from,
+            following.fire_at if following else None,
+            following.code if following else "",
+        )
+        rows.append(values)
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    updated_at = meta.get_field("updated_at")
+    now = updated_at.get_db_prep_save(timezone.now(), connection)
+    for exprs, expr_params, source, source_params in _rows(fields, _db_columns(fields, rows), reserved=1):
+        # The first column (the id) always comes from the rows: it joins them to the table.
+        assignments = ", ".join(f"{quote(f.column)} = {expr}" for f, expr in zip(fields[1:], exprs[1:], strict=True))
+        # Identifiers come from the model's metadata; every value is bound.
+        sql = (
+            f"UPDATE {table} SET {assignments}, {quote(updated_at.column)} = %s "  # noqa: S608
+            f"FROM {source} WHERE {table}.{quote(meta.pk.column)} = v.column1"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*expr_params, now, *source_params])
+
+
+def _db_columns(fields: list, rows: list) -> list[list]:
+    """Rows of model values (in ``fields``' order) as columns of database values: each field's
+    ``get_db_prep_save``, once per distinct value of its column (a batch repeats most values:
+    its moment, its kinds, the due days)."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    columns = []
+    for index, field in enumerate(fields):
+        cache: dict = {None: None}
+        column = []
+        for row in rows:
+            value = row[index]
+            try:
+                prepared = cache[value]
+            except KeyError:
+                prepared = cache[value] = field.get_db_prep_save(value, conn)
+            except TypeError:  # unhashable
+                prepared = field.get_db_prep_save(value, conn)
+            column.append(prepared)
+        columns.append(column)
+    return columns
+
+
+def _rows(fields: list, columns: list[list], *, reserved: int = 0) -> Iterator[tuple[list[str], list, str, list]]:
+    """Columns of database values (in ``fields``' order) as rows to select from, per statement:
+    one SQL expression per field (``v.columnN``, or one bound value for a column the same in
+    every row), their parameters, the relation ``v`` and its parameters. On PostgreSQL one
+    statement: ``unnest`` of one array per column that varies, so the statement does not grow
+    with the rows and the driver does not quote the same value a thousand times (a batch shares
+    its moment, most of its due days and thresholds). Elsewhere a ``VALUES`` list, split so
+    that each statement stays within the database's variable limit (``reserved``: parameters
+    the statement binds besides the rows). The first column always comes from the rows."""
+    if connection.vendor == "postgresql":
+        exprs, expr_params, arrays, names, array_params = [], [], [], [], []
+        for index, (field, column) in enumerate(zip(fields, columns, strict=True)):
+            cast = field.db_type(connection)
+            if index and len(column) > 1 and column.count(column[0]) == len(column):
+                exprs.append(f"CAST(%s AS {cast})")
+                expr_params.append(column[0])
+            else:
+                names.append(f"column{index + 1}")
+                exprs.append(f"v.column{index + 1}")
+                arrays.append(f"CAST(%s AS {cast}[])")
+                array_params.append(column)
+        yield exprs, expr_params, f"unnest({', '.join(arrays)}) AS v({', '.join(names)})", array_params
+        return
+    rows = list(zip(*columns, strict=True))
+    exprs = [f"v.column{index + 1}" for index in range(len(fields))]
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per_statement = max(1, (_max_query_params() - reserved) // len(fields))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        # VALUES names its columns column1, column2, …
+        yield exprs, [], f"(VALUES {', '.join([row_sql] * len(chunk))}) AS v", [value for row in chunk for value in row]
+
+
+def _max_query_params() -> int:
+    """Bound parameters one statement may carry (SQLite's real limit, not Django's cautious 999)."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return connection.features.max_query_params or 65_535
+
+
+def _notify(out: _Outgoing, batch: _Batch) -> None:
+    """Notify the recipients of one accepted ledger row through the outbox (same transaction;
+    inside ``_fire`` the rows are queued and written with the batch's)."""
+    if not out.recipients:
+        return
+    item = out.item
+    text_vi, text_en = _texts(out, batch)
+    notifications.notify(
+        recipients=out.recipients,
+        kind=out.kind,
+        # The notification only keeps the plan's id: a reference stands for the plan.
+        plan=batch.plan(item.plan_id),
+        link=batch.link(item.plan_id),
         text_vi=text_vi,
         text_en=text_en,
         # The ledger already makes this once; the key keeps it so even if the notify is replayed.
-        dedupe_key=f"deadline:{entry.pk}",
+        dedupe_key=f"deadline:{out.ledger_id}",
     )
-    return len(created)
 
 
-def _texts(
-    entry: ReminderLedgerEntry, item: WorkItem, threshold: Threshold, day: dt.date, late: int, left: int
-) -> tuple[str, str]:
+def _texts(out: _Outgoing, batch: _Batch) -> tuple[str, str]:
     """The stored texts (Vietnamese, English) of a reminder or escalation."""
-    spec = routes.step_spec(item.step)
-    lane = next((lane for lane in spec.lanes if lane.name == item.lane), None)
-    step_vi, step_en = (lane.title_vi, lane.title_en) if lane else (spec.title_vi, spec.title_en)
-    what_vi = f"{step_vi} — {_plan_label_vi(item.plan)}"
-    what_en = f"{step_en} — {_plan_label_en(item.plan)}"
-    date = f"{day:%d/%m/%Y}"
-    unit = item.plan.unit.name
-    if entry.threshold == ESCALATE_HEAD:
+    item, threshold, late, left = out.item, out.threshold, out.late, out.left
+    step_vi, step_en = batch.step_titles(item.step, item.lane)
+    what_vi = f"{step_vi} — {batch.type_label(item.plan_type, 'vi')} {item.year}, {item.unit_name}"
+    what_en = f"{step_en} — {batch.type_label(item.plan_type, 'en')} {item.year}, {item.unit_name}"
+    date = f"{out.day:%d/%m/%Y}"
+    if out.code == ESCALATE_HEAD:
         return (
             f"Báo lãnh đạo: quá hạn {late} ngày làm việc (hạn {date}): {what_vi}",
             f"For the head of agency: {late} working day(s) overdue (due {date}): {what_en}",
         )
-    if entry.threshold == ESCALATE_PARENT:
-        agency = item.agency.name
+    if out.code == ESCALATE_PARENT:
+        agency, unit = item.agency_name, item.unit_name
         return (
             f"Báo cấp trên: {agency} ({unit}) quá hạn {late} ngày làm việc (hạn {date}): {what_vi}",
             f"For the supervising level: {agency} ({unit}) is {late} working day(s) overdue (due {date}): {what_en}",
@@ -721,11 +1053,16 @@ def _texts(
     )
 
 
+def _plan_type_label(plan_type: str, language: str) -> str:
+    """The plan type's name in ``language`` (what ``get_plan_type_display`` shows)."""
+    choices = dict(Plan._meta.get_field("plan_type").flatchoices)
+    with translation.override(language):
+        return str(choices.get(plan_type, plan_type))
+
+
 def _plan_label_vi(plan: Plan) -> str:
-    with translation.override("vi"):
-        return f"{plan.get_plan_type_display()} {plan.cycle.year}, {plan.unit.name}"
+    return f"{_plan_type_label(plan.plan_type, 'vi')} {plan.cycle.year}, {plan.unit.name}"
 
 
 def _plan_label_en(plan: Plan) -> str:
-    with translation.override("en"):
-        return f"{plan.get_plan_type_display()} {plan.cycle.year}, {plan.unit.name}"
+    return f"{_plan_type_label(plan.plan_type, 'en')} {plan.cycle.year}, {plan.unit.name}"

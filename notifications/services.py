@@ -5,6 +5,10 @@ The outbox contract (design.md, "Reliability rules"):
 * ``notify`` runs inside the caller's transaction: the rows commit or roll back with the event.
   Push and e-mail are scheduled with ``transaction.on_commit(..., robust=True)``, so nothing is
   sent for an event that rolled back, and a delivery failure never reaches the request.
+* Many at once (the deadline sweep): inside ``collected()``, ``notify`` with a ``dedupe_key``
+  validates and queues its rows, and the collector's ``flush()`` writes every queued row in one
+  ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (the dedupe key's unique constraint decides, as
+  it does for a single notify) with one after-commit delivery for all of them.
 * Push is a hint: a failed push leaves ``pushed_at`` NULL for ``notifications_push_pending``;
   clients also catch up by id whenever they reconnect. Pushing twice is harmless (clients and
   the consumer drop ids they already have), so pushes need no claim.
@@ -20,14 +24,17 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import sqlite3
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 
 from celery.exceptions import Retry
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -68,6 +75,7 @@ broker_circuit = Circuit("broker", cool_off_seconds=30)
 
 # Kinds whose mail uses the reminder template (subject says "deadline").
 _REMINDER_KINDS = {Kind.REMINDER, Kind.ESCALATION}
+_KINDS = frozenset(Kind.values)
 
 
 # --- notify -----------------------------------------------------------------------------------
@@ -89,8 +97,12 @@ def notify(
     Push and e-mail are scheduled for after commit. With ``dedupe_key``, a recipient who already
     has a notification with that key gets nothing new (the unique constraint decides races), so
     a reminder job may run twice. Returns the rows created, in id order.
+
+    Inside ``collected()`` a call with ``dedupe_key`` is validated the same way, then only
+    queues its rows and returns an empty list: nothing is created until the collector's
+    ``flush()`` (see ``collected``).
     """
-    if kind not in Kind.values:
+    if kind not in _KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     _check_link(link)
     if not text_vi.strip():
@@ -98,6 +110,20 @@ def notify(
 
     users = _distinct_active(recipients)
     if not users:
+        return []
+    collector = _collector.get()
+    if collector is not None and dedupe_key is not None:
+        # Written (or skipped as duplicates) by the collector's flush(); nothing exists yet.
+        collector.add(
+            [user.pk for user in users],
+            kind=kind,
+            plan_id=plan.pk if plan is not None else None,
+            link=link,
+            text_vi=text_vi,
+            text_en=text_en,
+            event_id=event_id,
+            dedupe_key=dedupe_key,
+        )
         return []
     rows = [
         Notification(
@@ -113,15 +139,177 @@ def notify(
         for user in users
     ]
     created = Notification.objects.bulk_create(rows) if dedupe_key is None else _create_deduplicated(rows, dedupe_key)
-    if created:
-        pairs = [(n.pk, n.recipient_id) for n in created]
-
-        def deliver_after_commit() -> None:
-            _deliver_after_commit(pairs)
-
-        # robust: a failure is logged by Django and never reaches the committed request.
-        transaction.on_commit(deliver_after_commit, robust=True)
+    _deliver_on_commit(created)
     return created
+
+
+def _deliver_on_commit(created: list[Notification]) -> None:
+    _deliver_pairs_on_commit([(n.pk, n.recipient_id) for n in created])
+
+
+def _deliver_pairs_on_commit(pairs: list[tuple[int, int]]) -> None:
+    """Push and e-mail these (notification id, recipient id) after commit."""
+    if not pairs:
+        return
+
+    def deliver_after_commit() -> None:
+        _deliver_after_commit(pairs)
+
+    # robust: a failure is logged by Django and never reaches the committed request.
+    transaction.on_commit(deliver_after_commit, robust=True)
+
+
+# --- many notifications in one statement -------------------------------------------------------
+
+
+class Collector:
+    """What ``notify(…, dedupe_key=…)`` calls queued inside ``collected()``, until ``flush()``:
+    per call, its recipients' ids and the values their rows share (plain values, not model
+    instances: a sweep queues thousands)."""
+
+    def __init__(self) -> None:
+        self._calls: list[tuple[list[int], dict[str, object]]] = []
+
+    def add(self, recipient_ids: list[int], **values: object) -> None:
+        """Queue one row per recipient; ``values``: the other columns by attribute name (those
+        not given take the model's defaults)."""
+        self._calls.append((recipient_ids, values))
+
+    def flush(self) -> list[int]:
+        """Write every queued row (caller's transaction) in one ``INSERT … ON CONFLICT DO NOTHING
+        RETURNING`` (a few on SQLite if they exceed its variable limit): a row whose (recipient,
+        dedupe key) exists already is skipped, as ``notify`` would. Schedules one after-commit
+        delivery for the rows written and returns their ids, ascending."""
+        calls, self._calls = self._calls, []
+        written = _insert_skipping_duplicates(calls)
+        _deliver_pairs_on_commit(written)
+        return [pk for pk, _recipient_id in written]
+
+
+_collector: ContextVar[Collector | None] = ContextVar("notifications_collector", default=None)
+
+
+@contextmanager
+def collected() -> Iterator[Collector]:
+    """Queue the rows of ``notify(…, dedupe_key=…)`` calls in this block (this thread only) and
+    write them together: by ``flush()`` within the block, and whatever is left when the block
+    ends normally. If the block raises, what is still queued is dropped (the caller's
+    transaction is rolling back anyway). Calls without a dedupe key insert at once, as usual.
+    """
+    collector = Collector()
+    token = _collector.set(collector)
+    try:
+        yield collector
+    finally:
+        _collector.reset(token)
+    collector.flush()  # only reached when the block did not raise
+
+
+def _insert_skipping_duplicates(calls: list[tuple[list[int], dict[str, object]]]) -> list[tuple[int, int]]:
+    """The collector's rows in one statement (see ``Collector.flush``); returns (id, recipient
+    id) of those written, by id."""
+    rows: dict[tuple[int, object], dict[str, object]] = {}
+    recipients: dict[tuple[int, object], int] = {}
+    for recipient_ids, values in calls:
+        for recipient_id in recipient_ids:
+            key = (recipient_id, values["dedupe_key"])
+            if key not in rows:  # the same key twice in one batch: the first stands, as in the table
+                rows[key] = values
+                recipients[key] = recipient_id
+    if not rows:
+        return []
+    meta = Notification._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    table, columns = quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
+    returning = ", ".join(quote(meta.get_field(name).column) for name in ("id", "recipient"))
+    keys = list(rows)
+    # One moment for the whole statement (what a column default of now() would give); columns
+    # no call gave take the field's default.
+    now = timezone.now()
+    given = set().union(*(values.keys() for values in rows.values()))
+    raw = []
+    for field in fields:
+        if field.attname == "recipient_id":
+            raw.append([recipients[key] for key in keys])
+        elif field.attname in given:
+            default = field.get_default()
+            raw.append([rows[key].get(field.attname, default) for key in keys])
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            raw.append([now] * len(keys))
+        else:
+            raw.append([field.get_default()] * len(keys))
+    values = _db_columns(fields, raw)
+    written: list[tuple[int, int]] = []
+    for select, params in _selects(fields, values):
+        # Identifiers come from the model's metadata; every value is bound. (WHERE true: SQLite
+        # would read ON CONFLICT as a join's ON without it.)
+        sql = f"INSERT INTO {table} ({columns}) {select} WHERE true ON CONFLICT DO NOTHING RETURNING {returning}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            written.extend(cursor.fetchall())
+    written.sort()
+    return written
+
+
+def _db_columns(fields: list, columns: list[list]) -> list[list]:
+    """Columns of model values (in ``fields``' order) as columns of database values: each
+    field's ``get_db_prep_save``, once per distinct value of its column (most repeat)."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    prepared_columns = []
+    for field, column in zip(fields, columns, strict=True):
+        cache: dict = {None: None}
+        prepared_column = []
+        for value in column:
+            try:
+                prepared = cache[value]
+            except KeyError:
+                prepared = cache[value] = field.get_db_prep_save(value, conn)
+            except TypeError:  # unhashable
+                prepared = field.get_db_prep_save(value, conn)
+            prepared_column.append(prepared)
+        prepared_columns.append(prepared_column)
+    return prepared_columns
+
+
+def _selects(fields: list, columns: list[list]) -> Iterator[tuple[str, list]]:
+    """Columns of database values (in ``fields``' order) as ``SELECT`` statements giving the rows,
+    with their parameters. On PostgreSQL one statement: ``unnest`` of one array per column that
+    varies, and a single value for a column the same in every row (most of the outbox's: its
+    delivery columns start empty), so the statement neither grows with the rows nor makes the
+    driver quote the same value a thousand times. Elsewhere a ``VALUES`` list, split so that
+    each statement stays within the database's variable limit."""
+    if connection.vendor == "postgresql":
+        exprs, scalars, arrays, names, arrays_sql = [], [], [], [], []
+        for index, (field, column) in enumerate(zip(fields, columns, strict=True)):
+            cast = field.db_type(connection)
+            if index and len(column) > 1 and column.count(column[0]) == len(column):
+                exprs.append(f"CAST(%s AS {cast})")
+                scalars.append(column[0])
+            else:
+                names.append(f"column{index + 1}")
+                exprs.append(f"v.column{index + 1}")
+                arrays_sql.append(f"CAST(%s AS {cast}[])")
+                arrays.append(column)
+        source = f"unnest({', '.join(arrays_sql)}) AS v({', '.join(names)})"
+        # Only placeholders and the fields' own column types: every value is bound.
+        yield f"SELECT {', '.join(exprs)} FROM {source}", [*scalars, *arrays]  # noqa: S608
+        return
+    rows = list(zip(*columns, strict=True))
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per_statement = max(1, _max_query_params() // len(fields))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        values = ", ".join([row_sql] * len(chunk))
+        yield f"SELECT * FROM (VALUES {values}) AS v", [value for row in chunk for value in row]  # noqa: S608
+
+
+def _max_query_params() -> int:
+    """Bound parameters one statement may carry (SQLite's real limit, not Django's cautious 999)."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return connection.features.max_query_params or 65_535
 
 
 def _check_link(link: str) -> None:
