@@ -57,14 +57,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.http import Http404
 from django.urls import reverse
@@ -74,6 +73,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from approvals import services as approvals
+from config import bulk
 from deadlines import clock, conf, milestones, selectors, thresholds
 from deadlines.models import (
     Audience,
@@ -886,7 +886,7 @@ def _ledger(outgoing: list[_Outgoing]) -> list[_Outgoing]:
         values = out.ledger_values()
         rows.append([values[f.attname] for f in fields])
     by_key = {(out.item.pk, out.code): out for out in outgoing}
-    for exprs, expr_params, source, source_params in _rows(fields, _db_columns(fields, rows)):
+    for exprs, expr_params, source, source_params in bulk.relations(fields, _by_column(fields, rows)):
         # Identifiers come from the model's metadata; every value is bound. (WHERE true: SQLite
         # would read ON CONFLICT as a join's ON without it.)
         sql = (
@@ -927,7 +927,7 @@ def _rearm_batch(
     table = quote(meta.db_table)
     updated_at = meta.get_field("updated_at")
     now = updated_at.get_db_prep_save(timezone.now(), connection)
-    for exprs, expr_params, source, source_params in _rows(fields, _db_columns(fields, rows), reserved=1):
+    for exprs, expr_params, source, source_params in bulk.relations(fields, _by_column(fields, rows), reserved=1):
         # The first column (the id) always comes from the rows: it joins them to the table.
         assignments = ", ".join(f"{quote(f.column)} = {expr}" for f, expr in zip(fields[1:], exprs[1:], strict=True))
         # Identifiers come from the model's metadata; every value is bound.
@@ -939,67 +939,9 @@ def _rearm_batch(
             cursor.execute(sql, [*expr_params, now, *source_params])
 
 
-def _db_columns(fields: list, rows: list) -> list[list]:
-    """Rows of model values (in ``fields``' order) as columns of database values: each field's
-    ``get_db_prep_save``, once per distinct value of its column (a batch repeats most values:
-    its moment, its kinds, the due days)."""
-    conn = connections[DEFAULT_DB_ALIAS]
-    columns = []
-    for index, field in enumerate(fields):
-        cache: dict = {None: None}
-        column = []
-        for row in rows:
-            value = row[index]
-            try:
-                prepared = cache[value]
-            except KeyError:
-                prepared = cache[value] = field.get_db_prep_save(value, conn)
-            except TypeError:  # unhashable
-                prepared = field.get_db_prep_save(value, conn)
-            column.append(prepared)
-        columns.append(column)
-    return columns
-
-
-def _rows(fields: list, columns: list[list], *, reserved: int = 0) -> Iterator[tuple[list[str], list, str, list]]:
-    """Columns of database values (in ``fields``' order) as rows to select from, per statement:
-    one SQL expression per field (``v.columnN``, or one bound value for a column the same in
-    every row), their parameters, the relation ``v`` and its parameters. On PostgreSQL one
-    statement: ``unnest`` of one array per column that varies, so the statement does not grow
-    with the rows and the driver does not quote the same value a thousand times (a batch shares
-    its moment, most of its due days and thresholds). Elsewhere a ``VALUES`` list, split so
-    that each statement stays within the database's variable limit (``reserved``: parameters
-    the statement binds besides the rows). The first column always comes from the rows."""
-    if connection.vendor == "postgresql":
-        exprs, expr_params, arrays, names, array_params = [], [], [], [], []
-        for index, (field, column) in enumerate(zip(fields, columns, strict=True)):
-            cast = field.db_type(connection)
-            if index and len(column) > 1 and column.count(column[0]) == len(column):
-                exprs.append(f"CAST(%s AS {cast})")
-                expr_params.append(column[0])
-            else:
-                names.append(f"column{index + 1}")
-                exprs.append(f"v.column{index + 1}")
-                arrays.append(f"CAST(%s AS {cast}[])")
-                array_params.append(column)
-        yield exprs, expr_params, f"unnest({', '.join(arrays)}) AS v({', '.join(names)})", array_params
-        return
-    rows = list(zip(*columns, strict=True))
-    exprs = [f"v.column{index + 1}" for index in range(len(fields))]
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_statement = max(1, (_max_query_params() - reserved) // len(fields))
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        # VALUES names its columns column1, column2, …
-        yield exprs, [], f"(VALUES {', '.join([row_sql] * len(chunk))}) AS v", [value for row in chunk for value in row]
-
-
-def _max_query_params() -> int:
-    """Bound parameters one statement may carry (SQLite's real limit, not Django's cautious 999)."""
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    return connection.features.max_query_params or 65_535
+def _by_column(fields: list, rows: list) -> list[list]:
+    """Rows of model values (in ``fields``' order) as columns of database values."""
+    return bulk.db_columns(fields, [[row[index] for row in rows] for index in range(len(fields))])
 
 
 def _notify(out: _Outgoing, batch: _Batch) -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -34,13 +33,14 @@ from datetime import date, datetime, timedelta
 from celery.exceptions import Retry
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
+from config import bulk
 from directory.models import User
 from notifications import email, push, selectors
 from notifications.circuit import Circuit
@@ -239,9 +239,9 @@ def _insert_skipping_duplicates(calls: list[tuple[list[int], dict[str, object]]]
             raw.append([now] * len(keys))
         else:
             raw.append([field.get_default()] * len(keys))
-    values = _db_columns(fields, raw)
+    values = bulk.db_columns(fields, raw)
     written: list[tuple[int, int]] = []
-    for select, params in _selects(fields, values):
+    for select, params in bulk.selects(fields, values):
         # Identifiers come from the model's metadata; every value is bound. (WHERE true: SQLite
         # would read ON CONFLICT as a join's ON without it.)
         sql = f"INSERT INTO {table} ({columns}) {select} WHERE true ON CONFLICT DO NOTHING RETURNING {returning}"
@@ -250,66 +250,6 @@ def _insert_skipping_duplicates(calls: list[tuple[list[int], dict[str, object]]]
             written.extend(cursor.fetchall())
     written.sort()
     return written
-
-
-def _db_columns(fields: list, columns: list[list]) -> list[list]:
-    """Columns of model values (in ``fields``' order) as columns of database values: each
-    field's ``get_db_prep_save``, once per distinct value of its column (most repeat)."""
-    conn = connections[DEFAULT_DB_ALIAS]
-    prepared_columns = []
-    for field, column in zip(fields, columns, strict=True):
-        cache: dict = {None: None}
-        prepared_column = []
-        for value in column:
-            try:
-                prepared = cache[value]
-            except KeyError:
-                prepared = cache[value] = field.get_db_prep_save(value, conn)
-            except TypeError:  # unhashable
-                prepared = field.get_db_prep_save(value, conn)
-            prepared_column.append(prepared)
-        prepared_columns.append(prepared_column)
-    return prepared_columns
-
-
-def _selects(fields: list, columns: list[list]) -> Iterator[tuple[str, list]]:
-    """Columns of database values (in ``fields``' order) as ``SELECT`` statements giving the rows,
-    with their parameters. On PostgreSQL one statement: ``unnest`` of one array per column that
-    varies, and a single value for a column the same in every row (most of the outbox's: its
-    delivery columns start empty), so the statement neither grows with the rows nor makes the
-    driver quote the same value a thousand times. Elsewhere a ``VALUES`` list, split so that
-    each statement stays within the database's variable limit."""
-    if connection.vendor == "postgresql":
-        exprs, scalars, arrays, names, arrays_sql = [], [], [], [], []
-        for index, (field, column) in enumerate(zip(fields, columns, strict=True)):
-            cast = field.db_type(connection)
-            if index and len(column) > 1 and column.count(column[0]) == len(column):
-                exprs.append(f"CAST(%s AS {cast})")
-                scalars.append(column[0])
-            else:
-                names.append(f"column{index + 1}")
-                exprs.append(f"v.column{index + 1}")
-                arrays_sql.append(f"CAST(%s AS {cast}[])")
-                arrays.append(column)
-        source = f"unnest({', '.join(arrays_sql)}) AS v({', '.join(names)})"
-        # Only placeholders and the fields' own column types: every value is bound.
-        yield f"SELECT {', '.join(exprs)} FROM {source}", [*scalars, *arrays]  # noqa: S608
-        return
-    rows = list(zip(*columns, strict=True))
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_statement = max(1, _max_query_params() // len(fields))
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        values = ", ".join([row_sql] * len(chunk))
-        yield f"SELECT * FROM (VALUES {values}) AS v", [value for row in chunk for value in row]  # noqa: S608
-
-
-def _max_query_params() -> int:
-    """Bound parameters one statement may carry (SQLite's real limit, not Django's cautious 999)."""
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    return connection.features.max_query_params or 65_535
 
 
 def _check_link(link: str) -> None:

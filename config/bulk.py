@@ -1,0 +1,80 @@
+"""Many rows in one statement: the shared mechanism of the batched writers (the deadline sweep's
+ledger and timers, the notification outbox).
+
+Rows travel as columns of database values. On PostgreSQL a statement selects from ``unnest`` of
+one array per column that varies (a column the same in every row is bound once), so it does not
+grow with the rows and the driver does not quote the same value a thousand times. Elsewhere it
+selects from a ``VALUES`` list, split so that each statement stays within the database's variable
+limit. Identifiers come from the models' metadata; every value is bound.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+
+
+def db_columns(fields: list, columns: list[list]) -> list[list]:
+    """Columns of model values (in ``fields``' order) as columns of database values: each
+    field's ``get_db_prep_save``, once per distinct value of its column (a batch repeats most:
+    its moment, its kinds, its due days)."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    prepared_columns = []
+    for field, column in zip(fields, columns, strict=True):
+        cache: dict = {None: None}
+        prepared_column = []
+        for value in column:
+            try:
+                prepared = cache[value]
+            except KeyError:
+                prepared = cache[value] = field.get_db_prep_save(value, conn)
+            except TypeError:  # unhashable
+                prepared = field.get_db_prep_save(value, conn)
+            prepared_column.append(prepared)
+        prepared_columns.append(prepared_column)
+    return prepared_columns
+
+
+def relations(fields: list, columns: list[list], *, reserved: int = 0) -> Iterator[tuple[list[str], list, str, list]]:
+    """Per statement: one SQL expression per field (``v.columnN``, or one bound value for a
+    column the same in every row), their parameters, the relation ``v`` and its parameters
+    (``reserved``: parameters the statement binds besides the rows). The first column always
+    comes from the rows."""
+    if connection.vendor == "postgresql":
+        exprs, expr_params, arrays, names, array_params = [], [], [], [], []
+        for index, (field, column) in enumerate(zip(fields, columns, strict=True)):
+            cast = field.db_type(connection)
+            if index and len(column) > 1 and column.count(column[0]) == len(column):
+                exprs.append(f"CAST(%s AS {cast})")
+                expr_params.append(column[0])
+            else:
+                names.append(f"column{index + 1}")
+                exprs.append(f"v.column{index + 1}")
+                arrays.append(f"CAST(%s AS {cast}[])")
+                array_params.append(column)
+        yield exprs, expr_params, f"unnest({', '.join(arrays)}) AS v({', '.join(names)})", array_params
+        return
+    rows = list(zip(*columns, strict=True))
+    exprs = [f"v.column{index + 1}" for index in range(len(fields))]
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per_statement = max(1, (max_query_params() - reserved) // len(fields))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        # VALUES names its columns column1, column2, …
+        yield exprs, [], f"(VALUES {', '.join([row_sql] * len(chunk))}) AS v", [value for row in chunk for value in row]
+
+
+def selects(fields: list, columns: list[list]) -> Iterator[tuple[str, list]]:
+    """The same rows as ``SELECT`` statements with their parameters (for ``INSERT … SELECT``)."""
+    for exprs, expr_params, relation, relation_params in relations(fields, columns):
+        yield f"SELECT {', '.join(exprs)} FROM {relation}", [*expr_params, *relation_params]  # noqa: S608
+
+
+def max_query_params() -> int:
+    """Bound parameters one statement may carry (SQLite's real limit, not Django's cautious 999)."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return connection.features.max_query_params or 65_535
