@@ -370,23 +370,5 @@ def plan_money_for(plans: Iterable[Plan]) -> dict[int, dict[str, dict[str, Decim
     return out
 
 
-def line_totals_for(plans: Iterable[Plan]) -> dict[int, dict[str, Decimal]]:
-    """Own totals of many plans at once (one query for the sums, one for the sources of their
-    periods), keyed by plan id; plans without lines are absent."""
-    plans = list(plans)
-    if not plans:
-        return {}
-    rows = _grouped(LineAmount.objects.filter(plan_id__in=[p.pk for p in plans]), "plan_id")
-    # The sources of every period on the page, whether or not its plans have lines yet: the
-    # query count stays the same whatever the data.
-    sources: dict[int, list[FundingSource]] = {}
-    periods = {plan.cycle.period_id for plan in plans}
-    for source in FundingSource.objects.filter(period_id__in=periods).order_by("position"):
-        sources.setdefault(source.period_id, []).append(source)
-    return {
-        plan.pk: with_derived(sources.get(plan.cycle.period_id, []), rows[plan.pk]) for plan in plans if plan.pk in rows
-    }
-
-
 def rounds_of(plan: Plan) -> QuerySet[PlanRound]:
     return plan.rounds.select_related("created_by").order_by("number")
