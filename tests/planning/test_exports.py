@@ -196,8 +196,7 @@ def demo_province_2027(demo) -> Plan:
         .filter(cycle__year=2027, unit__structure=Structure.TWO_TIER, unit__code="12", plan_type=PlanType.ANNUAL)
         .first()
     )
-    if plan is None:
-        pytest.skip("the demo has no 2027 annual plan")
+    assert plan is not None, "the demo loads the 2027 annual cycle of two-tier Lai Châu"
     return plan
 
 
