@@ -29,12 +29,13 @@ $(VENV)/pyvenv.cfg:
 FORCE:
 
 # Stamps: reinstall only when the pinned requirements change (or the venv is new).
+# Both files are locked with hashes (make lock): pip refuses anything that does not match.
 $(VENV)/.runtime: requirements.txt $(VENV)/pyvenv.cfg
-	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --require-hashes -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
-	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q --require-hashes -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.runtime
@@ -76,8 +77,12 @@ messages: install-dev
 	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=staticfiles
 	$(BIN)/python manage.py compilemessages -l en --ignore=.venv
 
-lock: $(VENV)/pyvenv.cfg
-	$(BIN)/pip install -q -r requirements.in && $(BIN)/pip freeze > requirements.txt
+## make lock: pin requirements.in and requirements-dev.in with hashes (uv; keeps the current pins
+## where the ranges allow, `make lock UPGRADE=1` takes the newest). One command refreshes both.
+LOCK := $(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.12 $(if $(UPGRADE),--upgrade)
+lock: install-dev
+	$(LOCK) requirements.in -o requirements.txt
+	$(LOCK) requirements-dev.in -o requirements-dev.txt
 
 clean:
 	rm -rf $(VENV) staticfiles var db.sqlite3
