@@ -11,20 +11,58 @@ limit. Identifiers come from the models' metadata; every value is bound.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import Field
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+
+    DbField = Field[Any, Any]  # Field is generic only in the stubs
+Column = list[Any]
 
 
-def db_columns(fields: list, columns: list[list]) -> list[list]:
+def table(model: type[Model]) -> str:
+    """A model's quoted table name."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def column(field: object) -> str:
+    """A concrete field's quoted column (``get_field`` may also answer a reverse relation, which
+    has none: that is a programming error, said loudly)."""
+    name = getattr(field, "column", None)
+    if not isinstance(name, str):
+        raise TypeError(f"{field!r} has no column")
+    return connection.ops.quote_name(name)
+
+
+def insert_fields(model: type[Model]) -> list[DbField]:
+    """The columns an INSERT writes: every concrete field but the primary key, in table order."""
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def concrete_fields(model: type[Model], *names: str) -> list[DbField]:
+    """Named fields of a model that have a column (not reverse relations), in the order given."""
+    fields: list[DbField] = []
+    for name in names:
+        field = model._meta.get_field(name)
+        if not isinstance(field, Field):  # a reverse relation
+            raise TypeError(f"{model.__name__}.{name} has no column")
+        fields.append(field)
+    return fields
+
+
+def db_columns(fields: Sequence[DbField], columns: Sequence[Column]) -> list[Column]:
     """Columns of model values (in ``fields``' order) as columns of database values: each
     field's ``get_db_prep_save``, once per distinct value of its column (a batch repeats most:
     its moment, its kinds, its due days)."""
     conn = connections[DEFAULT_DB_ALIAS]
-    prepared_columns = []
+    prepared_columns: list[Column] = []
     for field, column in zip(fields, columns, strict=True):
-        cache: dict = {None: None}
-        prepared_column = []
+        cache: dict[Any, Any] = {None: None}
+        prepared_column: Column = []
         for value in column:
             try:
                 prepared = cache[value]
@@ -37,13 +75,19 @@ def db_columns(fields: list, columns: list[list]) -> list[list]:
     return prepared_columns
 
 
-def relations(fields: list, columns: list[list], *, reserved: int = 0) -> Iterator[tuple[list[str], list, str, list]]:
+def relations(
+    fields: Sequence[DbField], columns: Sequence[Column], *, reserved: int = 0
+) -> Iterator[tuple[list[str], list[Any], str, list[Any]]]:
     """Per statement: one SQL expression per field (``v.columnN``, or one bound value for a
     column the same in every row), their parameters, the relation ``v`` and its parameters
     (``reserved``: parameters the statement binds besides the rows). The first column always
     comes from the rows."""
     if connection.vendor == "postgresql":
-        exprs, expr_params, arrays, names, array_params = [], [], [], [], []
+        exprs: list[str] = []
+        expr_params: list[Any] = []
+        arrays: list[str] = []
+        names: list[str] = []
+        array_params: list[Any] = []
         for index, (field, column) in enumerate(zip(fields, columns, strict=True)):
             cast = field.db_type(connection)
             if index and len(column) > 1 and column.count(column[0]) == len(column):
@@ -66,7 +110,7 @@ def relations(fields: list, columns: list[list], *, reserved: int = 0) -> Iterat
         yield exprs, [], f"(VALUES {', '.join([row_sql] * len(chunk))}) AS v", [value for row in chunk for value in row]
 
 
-def selects(fields: list, columns: list[list]) -> Iterator[tuple[str, list]]:
+def selects(fields: Sequence[DbField], columns: Sequence[Column]) -> Iterator[tuple[str, list[Any]]]:
     """The same rows as ``SELECT`` statements with their parameters (for ``INSERT … SELECT``)."""
     for exprs, expr_params, relation, relation_params in relations(fields, columns):
         yield f"SELECT {', '.join(exprs)} FROM {relation}", [*expr_params, *relation_params]  # noqa: S608
@@ -76,5 +120,6 @@ def max_query_params() -> int:
     """Bound parameters one statement may carry (SQLite's real limit, not Django's cautious 999)."""
     if connection.vendor == "sqlite":
         connection.ensure_connection()
-        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        limit: int = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        return limit
     return connection.features.max_query_params or 65_535

@@ -60,6 +60,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -336,7 +337,8 @@ def work_items_redate(*, actor: User | None, items: QuerySet[WorkItem] | None = 
         .order_by("id")
         .values_list("plan_id", "step", "due_on")
     }
-    calendars: dict[tuple[int, str, int | None], list] = {}  # one computation per cycle, type, province
+    # One computation per cycle, type, province.
+    calendars: dict[tuple[int, str, int | None], list[milestones.Milestone]] = {}
     moment = clock.now()
     offset = clock.offset()
     moved = 0
@@ -485,6 +487,8 @@ def _arm_new(*, moment: dt.datetime, calendar: WorkingCalendar, limit: int) -> i
     offset = clock.offset()
     timers = []
     for pk, due_at, created_at in rows:
+        if due_at is None:  # filtered out by the query; says so to the type checker
+            continue
         armed_from = min(created_at + offset, moment)
         first = thresholds.first_pending(thresholds.schedule(due_day(due_at), calendar), sent=(), armed_from=armed_from)
         timers.append(
@@ -551,6 +555,13 @@ class _Claimed:
     year: int
     period: str | None
     unit_name: str
+
+    @property
+    def deadline(self) -> dt.datetime:
+        """The due moment of a live timer (``_fire`` sets aside the timers of tasks without one)."""
+        if self.due_at is None:
+            raise ValueError(f"deadline timer {self.timer_id} has no due date")
+        return self.due_at
 
 
 # The claim's columns, in the order of _Claimed's fields.
@@ -627,7 +638,7 @@ class _Batch:
         self._link: tuple[str, str] | None = None
         self._days: dict[tuple[dt.date, dt.date], tuple[int, int]] = {}
         self._schedules: dict[dt.datetime, tuple[Threshold, ...]] = {}
-        self._thresholds: dict[tuple, Threshold | None] = {}
+        self._thresholds: dict[tuple[object, ...], Threshold | None] = {}
         self._plans: dict[int, Plan] = {}
         self._titles: dict[tuple[str, str], tuple[str, str]] = {}
 
@@ -665,7 +676,7 @@ class _Batch:
         start and what was sent, so each combination is worked out once."""
         key = ("due", timer.due_at, timer.armed_from, frozenset(sent) if sent else _NOTHING_SENT, moment)
         if key not in self._thresholds:
-            schedule = self._schedule(timer.due_at, calendar)
+            schedule = self._schedule(timer.deadline, calendar)
             self._thresholds[key] = thresholds.due_now(schedule, moment=moment, sent=sent, armed_from=timer.armed_from)
         return self._thresholds[key]
 
@@ -675,7 +686,7 @@ class _Batch:
         """``thresholds.next_after`` for a timer (the threshold it waits for next), memoised alike."""
         key = ("next", timer.due_at, timer.armed_from, frozenset(sent) if sent else _NOTHING_SENT, moment)
         if key not in self._thresholds:
-            schedule = self._schedule(timer.due_at, calendar)
+            schedule = self._schedule(timer.deadline, calendar)
             self._thresholds[key] = thresholds.next_after(
                 schedule, moment=moment, sent=sent, armed_from=timer.armed_from
             )
@@ -836,7 +847,7 @@ def _send(
     """The reminder of ``threshold`` for one work item and the escalations riding on it, with
     their recipients: computed, not yet written (``_fire`` writes the batch's together)."""
     sent = batch.sent[item.pk]
-    day = due_day(item.due_at)
+    day = due_day(item.deadline)
     today = timezone.localdate(moment)
     late, left = batch.late_and_left(day, today, calendar)
     if not threshold.overdue:
@@ -877,10 +888,9 @@ def _ledger(outgoing: list[_Outgoing]) -> list[_Outgoing]:
     if not outgoing:
         return []
     meta = ReminderLedgerEntry._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    table, columns = quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
-    returning = ", ".join(quote(meta.get_field(n).column) for n in ("id", "work_item", "threshold"))
+    fields = bulk.insert_fields(ReminderLedgerEntry)
+    table, columns = bulk.table(ReminderLedgerEntry), ", ".join(bulk.column(f) for f in fields)
+    returning = ", ".join(bulk.column(meta.get_field(n)) for n in ("id", "work_item", "threshold"))
     rows = []
     for out in outgoing:
         values = out.ledger_values()
@@ -911,7 +921,7 @@ def _rearm_batch(
     if not timers:
         return
     meta = DeadlineTimer._meta
-    fields = [meta.pk, *(meta.get_field(n) for n in ("due_at", "armed_from", "next_fire_at", "next_threshold"))]
+    fields = bulk.concrete_fields(DeadlineTimer, "id", "due_at", "armed_from", "next_fire_at", "next_threshold")
     rows = []
     for timer in timers:
         following = upcoming(timer)
@@ -923,23 +933,22 @@ def _rearm_batch(
             following.code if following else "",
         )
         rows.append(values)
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
+    table = bulk.table(DeadlineTimer)
     updated_at = meta.get_field("updated_at")
     now = updated_at.get_db_prep_save(timezone.now(), connection)
     for exprs, expr_params, source, source_params in bulk.relations(fields, _by_column(fields, rows), reserved=1):
         # The first column (the id) always comes from the rows: it joins them to the table.
-        assignments = ", ".join(f"{quote(f.column)} = {expr}" for f, expr in zip(fields[1:], exprs[1:], strict=True))
+        assignments = ", ".join(f"{bulk.column(f)} = {expr}" for f, expr in zip(fields[1:], exprs[1:], strict=True))
         # Identifiers come from the model's metadata; every value is bound.
         sql = (
-            f"UPDATE {table} SET {assignments}, {quote(updated_at.column)} = %s "  # noqa: S608
-            f"FROM {source} WHERE {table}.{quote(meta.pk.column)} = v.column1"
+            f"UPDATE {table} SET {assignments}, {bulk.column(updated_at)} = %s "  # noqa: S608
+            f"FROM {source} WHERE {table}.{bulk.column(fields[0])} = v.column1"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [*expr_params, now, *source_params])
 
 
-def _by_column(fields: list, rows: list) -> list[list]:
+def _by_column(fields: list[bulk.DbField], rows: list[tuple[Any, ...]] | list[list[Any]]) -> list[bulk.Column]:
     """Rows of model values (in ``fields``' order) as columns of database values."""
     return bulk.db_columns(fields, [[row[index] for row in rows] for index in range(len(fields))])
 

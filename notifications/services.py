@@ -219,16 +219,15 @@ def _insert_skipping_duplicates(calls: list[tuple[list[int], dict[str, object]]]
     if not rows:
         return []
     meta = Notification._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    table, columns = quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
-    returning = ", ".join(quote(meta.get_field(name).column) for name in ("id", "recipient"))
+    fields = bulk.insert_fields(Notification)
+    table, columns = bulk.table(Notification), ", ".join(bulk.column(f) for f in fields)
+    returning = ", ".join(bulk.column(meta.get_field(name)) for name in ("id", "recipient"))
     keys = list(rows)
     # One moment for the whole statement (what a column default of now() would give); columns
     # no call gave take the field's default.
     now = timezone.now()
     given = set().union(*(values.keys() for values in rows.values()))
-    raw = []
+    raw: list[bulk.Column] = []
     for field in fields:
         if field.attname == "recipient_id":
             raw.append([recipients[key] for key in keys])
@@ -239,9 +238,8 @@ def _insert_skipping_duplicates(calls: list[tuple[list[int], dict[str, object]]]
             raw.append([now] * len(keys))
         else:
             raw.append([field.get_default()] * len(keys))
-    values = bulk.db_columns(fields, raw)
     written: list[tuple[int, int]] = []
-    for select, params in bulk.selects(fields, values):
+    for select, params in bulk.selects(fields, bulk.db_columns(fields, raw)):
         # Identifiers come from the model's metadata; every value is bound. (WHERE true: SQLite
         # would read ON CONFLICT as a join's ON without it.)
         sql = f"INSERT INTO {table} ({columns}) {select} WHERE true ON CONFLICT DO NOTHING RETURNING {returning}"

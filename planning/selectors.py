@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
@@ -217,12 +218,21 @@ def line_amounts(line: BudgetLine, sources: list[FundingSource]) -> dict[str, De
     return with_derived(sources, line.amount_map)
 
 
-def _grouped(amounts: QuerySet[LineAmount], key: str, *, own_plan_id: int | None = None) -> dict:
-    """{key value: {source code: sum}} from one GROUP BY over the amounts; with
-    ``own_plan_id``, also {key value: {source code: sum of that plan's own lines}} in the same
+Sums = dict[str, Decimal]
+
+
+def _grouped(amounts: QuerySet[LineAmount], key: str) -> dict[Any, Sums]:
+    """{key value: {source code: sum}} from one GROUP BY over the amounts."""
+    return _grouped_with_own(amounts, key, own_plan_id=None)[0]
+
+
+def _grouped_with_own(
+    amounts: QuerySet[LineAmount], key: str, *, own_plan_id: int | None
+) -> tuple[dict[Any, Sums], dict[Any, Sums]]:
+    """As ``_grouped``, and {key value: {source code: sum of that plan's own lines}} in the same
     query (a filtered SUM), as ``(sums, own)``."""
-    out: dict = {}
-    own: dict = {}
+    out: dict[Any, Sums] = {}
+    own: dict[Any, Sums] = {}
     aggregates = {"sum": Sum("amount")}
     if own_plan_id is not None:
         aggregates["own"] = Sum("amount", filter=Q(plan_id=own_plan_id))
@@ -230,7 +240,7 @@ def _grouped(amounts: QuerySet[LineAmount], key: str, *, own_plan_id: int | None
         out.setdefault(row[key], {})[row["source__code"]] = row["sum"]
         if row.get("own"):
             own.setdefault(row[key], {})[row["source__code"]] = row["own"]
-    return (out, own) if own_plan_id is not None else out
+    return out, own
 
 
 # The rule of a parent plan's money (one rule for every page, file and API answer): its own
@@ -242,7 +252,7 @@ COUNTED_BELOW = ~Q(status=PlanStatus.WAIVED) & ~Q(parent__status=PlanStatus.WAIV
 
 def subtree_plans(plan: Plan) -> QuerySet[Plan]:
     """The plan and every counted plan below it in the same cycle and type (an indexed lookup)."""
-    below = {Tier.PROVINCE: Q(province_id=plan.unit_id), Tier.DISTRICT: Q(district_id=plan.unit_id)}
+    below: dict[str, Q] = {Tier.PROVINCE: Q(province_id=plan.unit_id), Tier.DISTRICT: Q(district_id=plan.unit_id)}
     same_cycle = Q(cycle_id=plan.cycle_id, plan_type=plan.plan_type)
     if plan.unit.tier == Tier.NATION:
         return Plan.objects.filter(Q(pk=plan.pk) | (same_cycle & COUNTED_BELOW))
@@ -257,7 +267,9 @@ def subtree_amounts(plan: Plan) -> QuerySet[LineAmount]:
     return LineAmount.objects.filter(plan_id__in=subtree_plans(plan).values("pk"))
 
 
-def totals(amounts: QuerySet[LineAmount], sources: list[FundingSource], *, own_plan_id: int | None = None) -> dict:
+def totals(
+    amounts: QuerySet[LineAmount], sources: list[FundingSource], *, own_plan_id: int | None = None
+) -> dict[str, Any]:
     """Sums of the lines per source, from one GROUP BY over the amounts:
 
     - ``by_item``: per budgetable item (leaf) code;
@@ -266,13 +278,14 @@ def totals(amounts: QuerySet[LineAmount], sources: list[FundingSource], *, own_p
     - ``by_project``: per top-level item (2021-2025 project, 2026-2030 component);
     - and the overall sums at the top level. Each value has the shape of ``with_derived``;
     - with ``own_plan_id``, ``own``: the sums of that plan's own lines (same query)."""
-    if own_plan_id is not None:
-        per_item, own_per_item = _grouped(amounts, "item_id", own_plan_id=own_plan_id)
-    else:
-        per_item, own_per_item = _grouped(amounts, "item_id"), {}
+    per_item, own_per_item = _grouped_with_own(amounts, "item_id", own_plan_id=own_plan_id)
     # Every item of the periods the lines use (a few dozen): the leaves and all their ancestors.
     periods = CatalogueItem.objects.filter(pk__in=list(per_item)).values("period_id")
     catalogue = {i.pk: i for i in CatalogueItem.objects.filter(period_id__in=periods)} if per_item else {}
+
+    def parent(item: CatalogueItem) -> CatalogueItem | None:
+        return catalogue.get(item.parent_id) if item.parent_id is not None else None
+
     by_item: dict[str, dict[str, Decimal]] = {}
     by_group: dict[str, dict[str, Decimal]] = {}
     by_project: dict[str, dict[str, Decimal]] = {}
@@ -281,13 +294,13 @@ def totals(amounts: QuerySet[LineAmount], sources: list[FundingSource], *, own_p
         item = catalogue[item_id]
         sums = with_derived(sources, per_item[item_id])
         by_item[item.code] = sums
-        ancestor = catalogue.get(item.parent_id)
+        ancestor = parent(item)
         top = item
         while ancestor is not None:
             group = by_group.setdefault(ancestor.code, zero_totals(sources))
             for key, value in sums.items():
                 group[key] += value
-            top, ancestor = ancestor, catalogue.get(ancestor.parent_id)
+            top, ancestor = ancestor, parent(ancestor)
         project = by_project.setdefault(top.code, zero_totals(sources))
         for key, value in sums.items():
             project[key] += value
@@ -302,7 +315,7 @@ def totals(amounts: QuerySet[LineAmount], sources: list[FundingSource], *, own_p
     return result
 
 
-def plan_totals(plan: Plan, *, include_children: bool = True) -> dict:
+def plan_totals(plan: Plan, *, include_children: bool = True) -> dict[str, Any]:
     """The plan's money (see ``COUNTED_BELOW``): its own lines plus everything counted below
     it, with ``own`` and ``below`` (flat, same keys) beside the totals. ``include_children=False``
     gives the own lines alone."""
@@ -314,7 +327,7 @@ def plan_totals(plan: Plan, *, include_children: bool = True) -> dict:
     return result
 
 
-def _flat(sums: dict) -> dict[str, Decimal]:
+def _flat(sums: dict[str, Any]) -> Sums:
     return {key: value for key, value in sums.items() if not isinstance(value, dict)}
 
 
@@ -343,7 +356,7 @@ def plan_money_for(plans: Iterable[Plan]) -> dict[int, dict[str, dict[str, Decim
             .annotate(sum=Sum("amount"))
             .order_by()
         )
-        by_key: dict[tuple, dict[str, Decimal]] = {}
+        by_key: dict[tuple[int, int, str], Sums] = {}
         for row in rows:
             key = (row[f"plan__{column}"], row["plan__cycle_id"], row["plan__plan_type"])
             by_key.setdefault(key, {})[row["source__code"]] = row["sum"]
