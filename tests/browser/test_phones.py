@@ -108,7 +108,7 @@ def test_the_workbench_keeps_the_unit_in_view_and_the_editor_stacks_its_lines(ph
     name = head.locator("[data-testid=workbench] tbody tr[data-unit] td:nth-child(2)").first
     before = name.bounding_box()["x"]
     scroller.evaluate("(box) => { box.scrollLeft = box.scrollWidth; }")
-    assert name.bounding_box()["x"] == before  # the unit's name has not moved
+    assert abs(name.bounding_box()["x"] - before) < 2  # the unit's name has not moved (sub-pixel sticking)
     expect(name).to_be_in_viewport()
 
     drafter = phone(D_DRAFTER)
