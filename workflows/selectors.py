@@ -91,17 +91,19 @@ def _filtered(qs: QuerySet[WorkItem], f: InboxFilters) -> QuerySet[WorkItem]:
 
 
 def inbox_counts(*, user: User, agency_ids: list[int]) -> dict[str, Any]:
-    """Counts for the filter bar: total, overdue, by step, by plan type, by cycle (one query)."""
+    """Counts for the filter bar and the home page: total, overdue, by step (and overdue by
+    step), by plan type, by cycle (one query)."""
     now = clock.now()
     rows = (
         WorkItem.objects.filter(_mine(user, agency_ids), is_open=True)
         .values("step", "plan__plan_type", "plan__cycle_id", "plan__cycle__year")
         .annotate(n=Count("pk"), late=Count("pk", filter=Q(due_at__lt=now)))
     )
-    counts: dict[str, Any] = {"total": 0, "overdue": 0, "step": {}, "type": {}, "cycle": {}}
+    counts: dict[str, Any] = {"total": 0, "overdue": 0, "step": {}, "step_overdue": {}, "type": {}, "cycle": {}}
     for row in rows:
         counts["total"] += row["n"]
         counts["overdue"] += row["late"]
+        counts["step_overdue"][row["step"]] = counts["step_overdue"].get(row["step"], 0) + row["late"]
         for key, value in (
             ("step", row["step"]),
             ("type", row["plan__plan_type"]),
@@ -109,6 +111,30 @@ def inbox_counts(*, user: User, agency_ids: list[int]) -> dict[str, Any]:
         ):
             counts[key][value] = counts[key].get(value, 0) + row["n"]
     return counts
+
+
+def needs_me_now(*, user: User, agency_ids: list[int] | None = None, soonest: int = 5) -> dict[str, Any]:
+    """What the home page shows an officer: their open tasks counted by step, the steps with
+    overdue tasks first (then the most tasks), and the ``soonest`` tasks by due date (overdue
+    ones come first: they are due earliest). Two queries."""
+    from workflows import routes
+
+    agency_ids = agency_ids_of(user) if agency_ids is None else agency_ids
+    counts = inbox_counts(user=user, agency_ids=agency_ids)
+    steps = sorted(
+        (
+            {"step": step, "title": routes.step_spec(step).title, "open": n, "overdue": counts["step_overdue"][step]}
+            for step, n in counts["step"].items()
+        ),
+        key=lambda row: (-row["overdue"], -row["open"], row["title"]),
+    )
+    return {
+        "total": counts["total"],
+        "overdue": counts["overdue"],
+        "steps": steps,
+        "soonest": list(inbox(user=user, agency_ids=agency_ids)[:soonest]) if counts["total"] else [],
+        "now": clock.now(),
+    }
 
 
 def archive(*, user: User, agency_ids: list[int] | None = None) -> QuerySet[WorkItem]:
