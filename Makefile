@@ -38,8 +38,18 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install -q --require-hashes -r requirements-dev.txt
 	touch $@
 
+# axe-core (tests/browser/test_axe.py injects it into the pages) from the npm registry, exactly as
+# package-lock.json pins it; redone only when the lock changes. Without npm the accessibility tests
+# skip (and fail in CI, as a missing Chromium does): install Node.js 20 with npm.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+	  echo "npm not found: the accessibility tests (axe-core) will skip; install Node.js 20 and npm (sudo apt install nodejs npm)" >&2; \
+	fi
+
 install: $(VENV)/.runtime
-install-dev: $(VENV)/.dev
+install-dev: $(VENV)/.dev node_modules/.package-lock.json
 
 ## make demo: install, migrate, load the demo data, serve on http://127.0.0.1:$(PORT)/ with the scheduler.
 demo: install
@@ -85,4 +95,4 @@ lock: install-dev
 	$(LOCK) requirements-dev.in -o requirements-dev.txt
 
 clean:
-	rm -rf $(VENV) staticfiles var db.sqlite3
+	rm -rf $(VENV) node_modules staticfiles var db.sqlite3

@@ -1,18 +1,37 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from directory import selectors
 from directory.models import Structure
 
+RECENT_NOTIFICATIONS = 5
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The officer's landing page: who they are, for which agency and unit, in which role."""
+    """The officer's landing page: what needs them now (their open tasks by step, overdue first,
+    the soonest due), their latest notifications, then who they are, for which agency and unit,
+    in which role."""
+    from notifications import selectors as notifications  # apps above directory, read only here
+    from workflows import selectors as workflows
+
     memberships = selectors.memberships_of(request.user)
     delegations = selectors.delegations_active_for(deputy=request.user, on=timezone.localdate())
-    return render(request, "directory/home.html", {"memberships": memberships, "delegations": delegations})
+    language = translation.get_language()
+    recent = [(n, n.text_for(language)) for n in notifications.notifications_for(request.user)[:RECENT_NOTIFICATIONS]]
+    return render(
+        request,
+        "directory/home.html",
+        {
+            "memberships": memberships,
+            "delegations": delegations,
+            "work": workflows.needs_me_now(user=request.user),
+            "recent": recent,
+            "unread": notifications.unread_count(request.user),
+        },
+    )
 
 
 @login_required

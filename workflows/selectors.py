@@ -7,6 +7,7 @@ caller's share of the work, not the national number of tasks.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -90,17 +91,19 @@ def _filtered(qs: QuerySet[WorkItem], f: InboxFilters) -> QuerySet[WorkItem]:
 
 
 def inbox_counts(*, user: User, agency_ids: list[int]) -> dict[str, Any]:
-    """Counts for the filter bar: total, overdue, by step, by plan type, by cycle (one query)."""
+    """Counts for the filter bar and the home page: total, overdue, by step (and overdue by
+    step), by plan type, by cycle (one query)."""
     now = clock.now()
     rows = (
         WorkItem.objects.filter(_mine(user, agency_ids), is_open=True)
         .values("step", "plan__plan_type", "plan__cycle_id", "plan__cycle__year")
         .annotate(n=Count("pk"), late=Count("pk", filter=Q(due_at__lt=now)))
     )
-    counts: dict[str, Any] = {"total": 0, "overdue": 0, "step": {}, "type": {}, "cycle": {}}
+    counts: dict[str, Any] = {"total": 0, "overdue": 0, "step": {}, "step_overdue": {}, "type": {}, "cycle": {}}
     for row in rows:
         counts["total"] += row["n"]
         counts["overdue"] += row["late"]
+        counts["step_overdue"][row["step"]] = counts["step_overdue"].get(row["step"], 0) + row["late"]
         for key, value in (
             ("step", row["step"]),
             ("type", row["plan__plan_type"]),
@@ -108,6 +111,30 @@ def inbox_counts(*, user: User, agency_ids: list[int]) -> dict[str, Any]:
         ):
             counts[key][value] = counts[key].get(value, 0) + row["n"]
     return counts
+
+
+def needs_me_now(*, user: User, agency_ids: list[int] | None = None, soonest: int = 5) -> dict[str, Any]:
+    """What the home page shows an officer: their open tasks counted by step, the steps with
+    overdue tasks first (then the most tasks), and the ``soonest`` tasks by due date (overdue
+    ones come first: they are due earliest). Two queries."""
+    from workflows import routes
+
+    agency_ids = agency_ids_of(user) if agency_ids is None else agency_ids
+    counts = inbox_counts(user=user, agency_ids=agency_ids)
+    steps = sorted(
+        (
+            {"step": step, "title": routes.step_spec(step).title, "open": n, "overdue": counts["step_overdue"][step]}
+            for step, n in counts["step"].items()
+        ),
+        key=lambda row: (-row["overdue"], -row["open"], row["title"]),
+    )
+    return {
+        "total": counts["total"],
+        "overdue": counts["overdue"],
+        "steps": steps,
+        "soonest": list(inbox(user=user, agency_ids=agency_ids)[:soonest]) if counts["total"] else [],
+        "now": clock.now(),
+    }
 
 
 def archive(*, user: User, agency_ids: list[int] | None = None) -> QuerySet[WorkItem]:
@@ -150,7 +177,69 @@ class RoundChange:
     total: Decimal
 
 
-def workbench(*, user: User, plan: Plan, sources: list[FundingSource]) -> dict[str, Any]:
+def workbench_children(*, user: User, plan: Plan) -> QuerySet[Plan]:
+    """The parent plan's direct children that the caller may see, by unit code (the rows of its
+    workbench, and the only plans a bulk action there may touch)."""
+    visible = Plan.objects.filter(plan_selectors.plan_scope_q(user), parent=plan)
+    return visible.select_related("unit").order_by("unit__code")
+
+
+# The workbench's sortable columns besides each funding source's code (``?sort=total``, ``?sort=-total``).
+WORKBENCH_SORTS = ("code", "unit", "status", "round", "total", "change")
+# Statuses in the order of the work: what waits for the reviewer first, what is settled last.
+_STATUS_ORDER = {
+    status: index
+    for index, status in enumerate(
+        (PlanStatus.SUBMITTED, PlanStatus.RETURNED, PlanStatus.DRAFT, PlanStatus.ACCEPTED, PlanStatus.WAIVED)
+    )
+}
+
+
+def workbench_sort_key(sort: str, sources: list[FundingSource]) -> tuple[str, bool]:
+    """``(column, descending)`` for a ``?sort=`` value; an unknown column sorts by unit code."""
+    descending = sort.startswith("-")
+    column = sort.lstrip("-")
+    if column not in WORKBENCH_SORTS and column not in {source.code for source in sources}:
+        return "code", False
+    return column, descending
+
+
+def _name_key(name: str) -> tuple[str, str]:
+    """A unit name as a Vietnamese reader orders it: letters first, then their marks
+    ("Bản Bo" before "Bình Lư"), "Đ" after "D"."""
+    folded = name.casefold()
+    bare = "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
+    return bare.replace("đ", "d\uffff"), folded
+
+
+def _sorted_rows(rows: list[dict[str, Any]], sort: str, sources: list[FundingSource]) -> list[dict[str, Any]]:
+    column, descending = workbench_sort_key(sort, sources)
+
+    def key(row: dict[str, Any]):
+        plan = row["plan"]
+        if column == "code":
+            value: Any = plan.unit.code
+        elif column == "unit":
+            value = _name_key(plan.unit.name)
+        elif column == "status":
+            value = _STATUS_ORDER.get(plan.status, len(_STATUS_ORDER))
+        elif column == "round":
+            value = row["round"]
+        elif column == "change":
+            # A child without an earlier round has no change: it goes last either way.
+            change = row["change"]
+            return (change is None, (-change.total if descending else change.total) if change else ZERO, plan.unit.code)
+        else:
+            value = row["money"]["total"].get(column, ZERO)
+        return value
+
+    if column == "change":
+        return sorted(rows, key=key)
+    # Ties keep the unit order (a stable sort over rows already ordered by unit code).
+    return sorted(rows, key=key, reverse=descending)
+
+
+def workbench(*, user: User, plan: Plan, sources: list[FundingSource], sort: str = "code") -> dict[str, Any]:
     """A parent plan's children with status, round, money and change since their last round.
 
     Every figure is ``plan_money_for``'s (one rule for every page): each child's ``money``
@@ -160,13 +249,14 @@ def workbench(*, user: User, plan: Plan, sources: list[FundingSource]) -> dict[s
     children in the caller's reach, zero in a complete tree). ``change`` compares like with like:
     the child's own lines now with its own lines in the round it is measured from
     (``_round_baselines``), per source. ``sources`` are the funding sources of the plan's
-    period (its children's too: same cycle). A constant number of queries whatever the number
-    of children (the children; the money, one sum per level on the page; the rounds)."""
+    period (its children's too: same cycle). ``sort`` orders the rows (``WORKBENCH_SORTS`` or a
+    source's code, ``-`` first for descending; by unit code when absent or unknown). A constant
+    number of queries whatever the number of children (the children; the money, one sum per
+    level on the page; the rounds)."""
     children = list(
-        Plan.objects.filter(plan_selectors.plan_scope_q(user), parent=plan)
+        workbench_children(user=user, plan=plan)
         .annotate(counted=ExpressionWrapper(plan_selectors.COUNTED_BELOW, output_field=BooleanField()))
-        .select_related("unit", "cycle")  # the cycle names the period whose sources the sums use
-        .order_by("unit__code")
+        .select_related("cycle")  # the cycle names the period whose sources the sums use
     )
     money = plan_selectors.plan_money_for([plan, *children])
     baselines = _round_baselines(children, sources)
@@ -194,7 +284,7 @@ def workbench(*, user: User, plan: Plan, sources: list[FundingSource]) -> dict[s
         )
     below = money[plan.pk]["below"]
     return {
-        "rows": rows,
+        "rows": _sorted_rows(rows, sort, sources),
         "below": below,
         "other_below": {key: below.get(key, ZERO) - value for key, value in counted_total.items()},
     }

@@ -9,8 +9,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -167,29 +169,107 @@ def plan_history(request: HttpRequest, plan_id: int) -> HttpResponse:
     )
 
 
+# What the workbench offers to do to several children at once, and the states in which a child
+# can still be accepted or waived (its row gets a checkbox). plan_act decides each plan.
+BULK_ACTIONS = ("accept", "waive")
+BULK_STATUSES = (PlanStatus.DRAFT, PlanStatus.RETURNED, PlanStatus.SUBMITTED)
+
+
+def _refusal(exc: Exception) -> str:
+    """Why plan_act refused one plan, in the officer's words."""
+    if isinstance(exc, ValidationError):
+        return " ".join(message for messages_ in exc.message_dict.values() for message in messages_)
+    if isinstance(exc, Http404):
+        return _("Không tìm thấy kế hoạch.")
+    return str(exc) or _("Bạn không có quyền thực hiện thao tác này.")
+
+
+def _workbench_act(request: HttpRequest, plan) -> dict[str, list[str]]:
+    """Bulk accept or waive the chosen children, each through ``plan_act`` in its own transaction.
+
+    Each plan stands alone, as when an officer acts on them one by one: plan_act locks one plan
+    (then its process) and commits it with its audit row and notifications, so one commune that
+    was returned or submitted meanwhile is refused (409) while the others go through, and no lock
+    is held on fourteen plans at once. Every plan's outcome (done, or refused and why) is kept for
+    the next page. The idempotency key is the form's batch and the plan: a double click or a
+    re-sent form replays the first answers instead of acting twice. Returns the field errors (the
+    page answers 400 naming them) or {} once it acted."""
+    errors: dict[str, list[str]] = {}
+    action = request.POST.get("action", "")
+    comment = request.POST.get("comment", "").strip()
+    chosen = request.POST.getlist("plan")
+    if action not in BULK_ACTIONS:
+        errors["action"] = [_("Chọn “Chấp nhận” hoặc “Miễn”.")]
+    if not chosen:
+        errors["plan"] = [_("Chọn ít nhất một kế hoạch.")]
+    elif not all(value.isdigit() for value in chosen):
+        errors["plan"] = [_("Kế hoạch đã chọn không hợp lệ.")]
+    if action == "waive" and not comment:
+        errors["comment"] = [_("Cần ghi lý do miễn.")]
+    if errors:
+        return errors
+    batch = request.POST.get("batch", "")
+    if not (batch.isalnum() and len(batch) <= 32):
+        batch = uuid.uuid4().hex
+    children = {child.pk: child for child in selectors.workbench_children(user=request.user, plan=plan)}
+    results = []
+    for child_id in dict.fromkeys(int(value) for value in chosen):
+        child = children.get(child_id)
+        row = {"plan": child_id, "unit": child.unit.name if child else str(child_id), "done": False, "reason": ""}
+        if child is None:
+            row["reason"] = _("Không phải kế hoạch cấp dưới trực tiếp của kế hoạch này.")
+        else:
+            try:
+                services.plan_act(
+                    actor=request.user,
+                    plan_id=child_id,
+                    action=action,
+                    comment=comment,
+                    idempotency_key=f"workbench-{batch}-{child_id}-{action}",
+                )
+                row["done"] = True
+            except (Conflict, PermissionDenied, ValidationError, Http404) as exc:
+                row["reason"] = _refusal(exc)
+        results.append(row)
+    done = sum(1 for row in results if row["done"])
+    label = services.action_label(action)
+    request.session[f"workbench-results-{plan.pk}"] = {"action": label, "rows": results}
+    if done:
+        messages.success(
+            request,
+            ngettext("%(action)s: đã thực hiện %(n)d kế hoạch.", "%(action)s: đã thực hiện %(n)d kế hoạch.", done)
+            % {"action": label, "n": done},
+        )
+    if done < len(results):
+        refused = len(results) - done
+        messages.error(
+            request,
+            ngettext(
+                "%(action)s: %(n)d kế hoạch không thực hiện được (xem lý do bên dưới).",
+                "%(action)s: %(n)d kế hoạch không thực hiện được (xem lý do bên dưới).",
+                refused,
+            )
+            % {"action": label, "n": refused},
+        )
+    return {}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def workbench(request: HttpRequest, plan_id: int) -> HttpResponse:
-    """A parent plan's children: status, round, totals, change since last round; bulk accept."""
+    """A parent plan's children: status, round, money, change since last round, the totals row
+    (the parent's ``below``); sorted by ``?sort=``; bulk accept and bulk waive (with a reason)."""
     plan = plan_selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+    sort = request.GET.get("sort", "")
+    errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        accepted, failed = 0, []
-        for child_id in request.POST.getlist("accept"):
-            try:
-                services.plan_act(actor=request.user, plan_id=int(child_id), action="accept")
-                accepted += 1
-            except (Conflict, PermissionDenied, ValidationError, ValueError) as exc:
-                failed.append(f"{child_id}: {exc}")
-        if accepted:
-            messages.success(
-                request,
-                ngettext("Đã chấp nhận %(n)d kế hoạch.", "Đã chấp nhận %(n)d kế hoạch.", accepted) % {"n": accepted},
-            )
-        for failure in failed:
-            messages.error(request, failure)
-        return redirect("workflows:workbench", plan.pk)
+        errors = _workbench_act(request, plan)
+        if not errors:
+            url = reverse("workflows:workbench", args=[plan.pk])
+            return redirect(f"{url}?{urlencode({'sort': sort})}" if sort else url)
+    results = request.session.pop(f"workbench-results-{plan.pk}", None) if request.method == "GET" else None
     sources = plan_selectors.plan_sources(plan)
-    bench = selectors.workbench(user=request.user, plan=plan, sources=sources)
+    bench = selectors.workbench(user=request.user, plan=plan, sources=sources, sort=sort)
     labels = [capfirst(source.short) for source in sources]
     rows = []
     for row in bench["rows"]:
@@ -216,11 +296,36 @@ def workbench(request: HttpRequest, plan_id: int) -> HttpResponse:
         )
     done = sum(1 for row in rows if row["done"])
     other = bench["other_below"]
+    column, descending = selectors.workbench_sort_key(sort, sources)
+    sort_columns = [
+        ("code", _("Mã đơn vị")),
+        ("unit", _("Tên đơn vị")),
+        ("status", _("Trạng thái")),
+        ("round", _("Lần trình")),
+        ("total", _("Tổng kinh phí")),
+        ("change", _("Thay đổi so với lần trình trước")),
+        *((source.code, label) for source, label in zip(sources, labels, strict=True)),
+    ]
+    response_status = 400 if errors else 200
     return render(
         request,
         "workflows/workbench.html",
         {
             "plan": plan,
+            "bulk_statuses": BULK_STATUSES,
+            "errors": errors,
+            "posted": request.POST if errors else {},
+            "chosen": set(request.POST.getlist("plan")) if errors else set(),
+            "results": results,
+            "batch": uuid.uuid4().hex,
+            "sort": f"{'-' if descending else ''}{column}",
+            "sort_column": column,
+            "sort_descending": descending,
+            "sort_options": [
+                (f"{prefix}{code}", f"{name} ({direction})")
+                for code, name in sort_columns
+                for prefix, direction in (("", _("tăng dần")), ("-", _("giảm dần")))
+            ],
             "rows": rows,
             "done": done,
             "total": len(rows),
@@ -235,4 +340,5 @@ def workbench(request: HttpRequest, plan_id: int) -> HttpResponse:
             if not other.get("total")
             else {"amounts": [_tidy(other.get(source.code)) for source in sources], "total": _tidy(other["total"])},
         },
+        status=response_status,
     )

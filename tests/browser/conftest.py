@@ -79,7 +79,7 @@ def live_server_url(tmp_path_factory):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(600):  # up to a minute: the machine may be busy
             try:
                 urllib.request.urlopen(f"{url}/login/", timeout=1)
                 break
