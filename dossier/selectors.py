@@ -41,16 +41,17 @@ def open_return(plan: Plan) -> AuditEvent | None:
     return last_return(plan) if plan.status == PlanStatus.RETURNED else None
 
 
-def named_line_comments(plan: Plan, event: AuditEvent) -> list[dict[str, str]]:
-    """A decision's line comments, each line named by its catalogue item (``planning.changes``)."""
+def named_line_comments(plan: Plan, events: list[AuditEvent]) -> dict[int, list[dict[str, str]]]:
+    """Each decision's line comments, the line named by its catalogue item (``planning.changes``),
+    for all the events at once (one set of catalogue reads, whatever their number)."""
     from planning import changes
 
-    raw = (event.data or {}).get("line_comments") or []
-    named = changes.line_comments(plan, raw) if raw else []
-    return [
-        {"line": line_key(c.get("line")), "label": n["line"], "comment": n["comment"]}
-        for c, n in zip(raw, named, strict=True)
-    ]
+    raw = [(event.pk, c) for event in events for c in (event.data or {}).get("line_comments") or []]
+    named = changes.line_comments(plan, [c for _pk, c in raw]) if raw else []
+    result: dict[int, list[dict[str, str]]] = {}
+    for (pk, c), n in zip(raw, named, strict=True):
+        result.setdefault(pk, []).append({"line": line_key(c.get("line")), "label": n["line"], "comment": n["comment"]})
+    return result
 
 
 def line_labels(plan: Plan) -> dict[str, str]:
@@ -115,7 +116,8 @@ def _comment_entry(comment: Comment, labels: dict[str, str], events: dict[int, A
 
 def thread(plan: Plan) -> list[Entry]:
     """The plan's conversation, oldest first: the reasons given with decisions (a return and its
-    line comments, a waiver, …) and the officers' comments, each with its replies. Four queries."""
+    line comments, a waiver, …) and the officers' comments, each with its replies, in a number
+    of queries that does not grow with the thread."""
     labels = line_labels(plan)
     decisions = list(
         AuditEvent.objects.filter(plan=plan, action__in=DECISIONS_WITH_REASON)
@@ -123,6 +125,7 @@ def thread(plan: Plan) -> list[Entry]:
         .order_by("id")
     )
     events = {event.pk: event for event in decisions}
+    named = named_line_comments(plan, decisions)
     entries = [
         Entry(
             kind="decision",
@@ -134,7 +137,7 @@ def thread(plan: Plan) -> list[Entry]:
             round_number=event.round_number,
             text=event.comment,
             action=event.action,
-            line_comments=named_line_comments(plan, event),
+            line_comments=named.get(event.pk, []),
         )
         for event in decisions
         if event.comment or (event.data or {}).get("line_comments")

@@ -52,7 +52,7 @@ def dossier_pinned_return(context):
     event = selectors.open_return(plan)
     data["event"] = event
     if event is not None:
-        data["line_comments"] = selectors.named_line_comments(plan, event)
+        data["line_comments"] = selectors.named_line_comments(plan, [event]).get(event.pk, [])
     return data
 
 

@@ -21,7 +21,7 @@ def commune_plan(demo):
 
 
 @pytest.fixture
-def returned(commune_plan, as_user):
+def returned(commune_plan, as_user):  # noqa: F811 (the workflows fixture, imported above)
     """Submitted by the commune's head, returned by the district with a reason and a line comment."""
     as_user(C_HEAD).act(commune_plan, "submit")
     line = commune_plan.lines.select_related("item").order_by("position").first()
