@@ -215,7 +215,8 @@ def test_the_thread_reads_in_a_constant_number_of_queries(returned, as_user):
     services.comment_add(actor=reviewer, plan_id=returned.pk, text="Ý kiến")
     few = count()
     as_user(C_HEAD).act(returned, "submit")
-    as_user(D_HEAD).act(returned, "return", comment="Lần hai.", line_comments=[{"line": returned.returned_line.item.code, "comment": "Lại."}])
+    again = [{"line": returned.returned_line.item.code, "comment": "Lại."}]
+    as_user(D_HEAD).act(returned, "return", comment="Lần hai.", line_comments=again)
     for n in range(5):
         parent = services.comment_add(actor=reviewer, plan_id=returned.pk, text=f"Ý kiến {n}")
         services.comment_add(actor=reviewer, plan_id=returned.pk, text=f"Trả lời {n}", parent_id=parent.pk)
