@@ -46,7 +46,7 @@ class PlanCommentsView(APIView):
     """GET: the plan's thread (decisions with their reasons, comments with their replies).
     POST ``{text, parent?, line?}``: a comment, a reply, or a comment on a budget line."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="plans_comments_list", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, plan_id: int) -> Response:
         plan = plan_selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
         return Response({"results": [entry.as_dict() for entry in selectors.thread(plan)]})
@@ -83,7 +83,7 @@ class PlanAttachmentsView(APIView):
 
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="plans_attachments_list", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, plan_id: int) -> Response:
         plan = plan_selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
         return Response({"results": [attachment_json(a) for a in selectors.attachments_of(plan)]})
@@ -111,7 +111,9 @@ class PlanAttachmentsView(APIView):
 class PlanAttachmentView(APIView):
     """GET: download the file. DELETE: remove it (the plan's drafters, while a draft, not frozen)."""
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        operation_id="plans_attachment_download", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}
+    )
     def get(self, request: Request, plan_id: int, attachment_id: int):
         plan = plan_selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
         attachment = selectors.attachment_get(plan, attachment_id)
