@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from directory import api as directory_api
+from dossier import api as dossier_api
 from notifications import api as notifications_api
 from planning import api as planning_api
 from workflows import api as workflows_api
@@ -49,6 +50,13 @@ urlpatterns = [
     path("plans/<int:plan_id>/actions/", workflows_api.PlanActionsView.as_view(), name="api-plan-actions"),
     path("plans/<int:plan_id>/actions/<str:action>/", workflows_api.PlanActionView.as_view(), name="api-plan-action"),
     path("plans/<int:plan_id>/history/", workflows_api.PlanHistoryView.as_view(), name="api-plan-history"),
+    path("plans/<int:plan_id>/comments/", dossier_api.PlanCommentsView.as_view(), name="api-plan-comments"),
+    path("plans/<int:plan_id>/attachments/", dossier_api.PlanAttachmentsView.as_view(), name="api-plan-attachments"),
+    path(
+        "plans/<int:plan_id>/attachments/<int:attachment_id>/",
+        dossier_api.PlanAttachmentView.as_view(),
+        name="api-plan-attachment",
+    ),
     path("tasks/", workflows_api.TaskListView.as_view(), name="api-tasks"),
     path("notifications/", notifications_api.NotificationListView.as_view(), name="api-notifications"),
     path("notifications/read/", notifications_api.NotificationReadView.as_view(), name="api-notifications-read"),

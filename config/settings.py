@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "approvals",
     "workflows",
     "notifications",
+    "dossier",
     "deadlines",
     "demo",
     "ops",
@@ -308,6 +309,10 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Uploaded files (plan attachments): never served from a public URL; dossier's views check access.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Largest attachment accepted (bytes; checked by dossier.services.attachment_upload).
+DOSSIER_MAX_UPLOAD_BYTES = env.int("DOSSIER_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 WHITENOISE_USE_FINDERS = DEMO
 WHITENOISE_AUTOREFRESH = DEMO  # the demo serves straight from the source folders, no collectstatic
 

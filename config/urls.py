@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("workflows.urls")),
     path("plans/", include("planning.urls")),
+    path("plans/", include("dossier.urls")),
     path("units/", include("directory.urls")),
     path("notifications/", include("notifications.urls")),
     path("deadlines/", include("deadlines.urls")),

@@ -701,4 +701,7 @@ def round_freeze(*, actor: User, plan: Plan, kind: str = PlanRound.Kind.SUBMISSI
     )
     Plan.objects.filter(pk=plan.pk).update(round_number=number)
     plan.round_number = number
+    from dossier.services import attachments_freeze  # the files attached for this round freeze with it
+
+    attachments_freeze(plan=current, round_number=number)
     return frozen

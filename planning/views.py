@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 
 from config.errors import Conflict, validation_detail
 from directory.models import Tier, User
+from dossier import selectors as dossier_selectors
 from planning import selectors, services
 from planning.forms import (
     AMOUNT_PREFIX,
@@ -536,6 +537,8 @@ def _render_editor(
         "has_errors": editor.has_errors(),
         "decimal_separator": get_format("DECIMAL_SEPARATOR"),
         "thousand_separator": get_format("THOUSAND_SEPARATOR"),
+        # What was said about each line (the open return's line comments, the thread's): beside it.
+        "dossier_line_notes": dossier_selectors.line_notes(plan),
     }
     return render(request, "planning/plan_edit.html", context, status=status)
 

@@ -26,6 +26,7 @@ class ActionBody(serializers.Serializer):
     resolution_number = serializers.CharField(max_length=64, required=False)
     resolution_date = serializers.CharField(required=False, help_text="yyyy-mm-dd or dd/mm/yyyy")
     line_comments = serializers.ListField(child=serializers.DictField(), required=False)
+    reply = serializers.CharField(allow_blank=True, required=False, default="", help_text="submit: answers the return")
 
 
 def work_item_json(item: WorkItem, now) -> dict:
@@ -98,7 +99,7 @@ class PlanActionView(APIView):
         body = ActionBody(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        comment, key = data.pop("comment"), data.pop("idempotency_key")
+        comment, key, reply = data.pop("comment"), data.pop("idempotency_key"), data.pop("reply")
         key = key or request.headers.get("Idempotency-Key", "")
         try:
             result = services.plan_act(
@@ -109,6 +110,7 @@ class PlanActionView(APIView):
                 fields=data,
                 idempotency_key=key,
                 request_id=getattr(request._request, "request_id", ""),
+                reply=reply,
             )
         except services.PreconditionFailed as exc:
             return Response({"detail": str(exc), "code": exc.code, "blocking": exc.detail}, status=409)

@@ -405,8 +405,10 @@ def plan_act(
     fields: dict[str, Any] | None = None,
     idempotency_key: str = "",
     request_id: str = "",
+    reply: str = "",
 ) -> dict[str, Any]:
-    """Take ``action`` on a plan. Raises Http404 (not visible), PermissionDenied (visible, but the
+    """Take ``action`` on a plan (a submission's ``reply`` answers the last return in the plan's
+    thread, ``dossier.services.return_reply``). Raises Http404 (not visible), PermissionDenied (visible, but the
     caller's role may not), Conflict (not possible in the current state, or lost a race),
     ValidationError (a field is missing or wrong). Returns the new state."""
     if action not in ALL_ACTIONS:
@@ -438,6 +440,10 @@ def plan_act(
                 result = _side_action(actor, plan, option, comment.strip(), clean, request_id)
             else:
                 result = _route_action(actor, plan, option, comment.strip(), clean, request_id)
+            if action == "submit" and reply.strip():
+                from dossier.services import return_reply
+
+                return_reply(actor=actor, plan=plan, text=reply)
             if idempotency_key:
                 approvals.idempotent_record(actor=actor, key=idempotency_key, plan=plan, action=action, response=result)
             return result

@@ -102,6 +102,7 @@ def plan_task(request: HttpRequest, plan_id: int) -> HttpResponse:
                 comment=request.POST.get("comment", ""),
                 fields=fields,
                 idempotency_key=request.POST.get("idempotency_key", ""),
+                reply=request.POST.get("reply", ""),
             )
         except ValidationError as exc:
             errors = exc.message_dict
