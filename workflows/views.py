@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from approvals import services as approvals
 from config.errors import Conflict
 from deadlines import clock
+from planning import search as plan_search
 from planning import selectors as plan_selectors
 from planning.models import Plan, PlanStatus, PlanType
 from planning.views import money_of
@@ -35,6 +36,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         items = selectors.inbox(
             user=request.user, filters=selectors.InboxFilters.from_params(request.GET), agency_ids=agency_ids
         )
+    items = plan_search.search(items, request.GET.get("q"), prefix="plan__")  # "sin suoi ho" → Sin Suối Hồ
     page = Paginator(items, 50).get_page(request.GET.get("page"))
     plans = list({item.plan_id: item.plan for item in page}.values())
     money = plan_selectors.plan_money_for(plans)  # a few queries for the whole page
@@ -50,6 +52,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "archived": archived,
             "counts": selectors.inbox_counts(user=request.user, agency_ids=agency_ids),
             "filters": request.GET,
+            "q": request.GET.get("q", ""),
             "plan_types": PlanType.choices,
             "steps": [(name, routes.step_spec(name).title) for name in routes.all_steps()],
         },
