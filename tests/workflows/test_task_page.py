@@ -110,3 +110,22 @@ def test_the_province_plan_route_lists_the_steps_still_ahead(client, demo):
     assert states[0] == ("current", "draft")
     assert ("next", "council") in states
     assert "Hội đồng nhân dân tỉnh Lai Châu" in route
+
+
+def test_the_demo_says_the_clock_can_be_moved_on_an_overdue_2023_task(client, demo):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from deadlines import services as deadlines
+
+    plan = plan_of("03592")
+    html = login(client, C_HEAD).get(reverse("workflows:plan-task", args=[plan.pk])).content.decode()
+    hint = re.search(r'data-testid="demo-clock-hint".*?</aside>', html, re.S).group(0)
+    suggested = re.search(r"cycle_clock set (\d\d/\d\d/\d{4})", hint).group(1)
+    assert "chu kỳ 2023" in hint and "cycle_clock reset" in hint
+    # Moved as it says, the cycle is live and the hint goes.
+    day = dt.datetime.strptime(suggested, "%d/%m/%Y").replace(hour=9, tzinfo=timezone.get_current_timezone())
+    deadlines.clock_set(actor="test", when=day)
+    html = client.get(reverse("workflows:plan-task", args=[plan.pk])).content.decode()
+    assert 'data-testid="demo-clock-hint"' not in html
