@@ -129,3 +129,15 @@ def test_the_demo_says_the_clock_can_be_moved_on_an_overdue_2023_task(client, de
     deadlines.clock_set(actor="test", when=day)
     html = client.get(reverse("workflows:plan-task", args=[plan.pk])).content.decode()
     assert 'data-testid="demo-clock-hint"' not in html
+
+
+def test_a_blocked_submission_links_each_waiting_commune_to_its_task(client, demo):
+    district = plan_of("109")
+    login(client, D_HEAD)
+    response = client.post(
+        reverse("workflows:plan-task", args=[district.pk]), {"action": "submit", "idempotency_key": "blocked-links"}
+    )
+    assert response.status_code == 409
+    blocking = re.search(r'data-testid="blocking".*?</div>', response.content.decode(), re.S).group(0)
+    commune = plan_of("03592")
+    assert f'<a href="/plans/{commune.pk}/task/">03592 Xã Sin Suối Hồ — Đang soạn</a>' in blocking
