@@ -141,3 +141,9 @@ def test_a_blocked_submission_links_each_waiting_commune_to_its_task(client, dem
     blocking = re.search(r'data-testid="blocking".*?</div>', response.content.decode(), re.S).group(0)
     commune = plan_of("03592")
     assert f'<a href="/plans/{commune.pk}/task/">03592 Xã Sin Suối Hồ — Đang soạn</a>' in blocking
+
+
+def test_the_plan_page_shows_the_route_too(submitted, client):
+    html = login(client, D_HEAD).get(reverse("planning:detail", args=[submitted.pk])).content.decode()
+    route = re.search(r'data-testid="route".*?</section>', html, re.S).group(0)
+    assert re.findall(r'data-state="(\w+)" data-step="(\w+)"', route) == [("done", "draft"), ("current", "review")]
