@@ -104,3 +104,13 @@ def test_search_costs_the_same_queries_for_one_plan_or_many(demo, foreign_sin_su
     many_queries, many = _queries(user, "xa")
     assert 1 <= one < many
     assert one_queries == many_queries
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_database_folds_with_unaccent(demo):
+    user = User.objects.get(username=D_HEAD)
+    with CaptureQueriesContext(connection) as ctx:
+        found = list(search.search(selectors.plan_list(user=user), "SIN SUỐI ho"))
+    assert found and {p.unit.code for p in found} == {"03592"}
+    assert "UNACCENT" in ctx.captured_queries[-1]["sql"].upper()
+    assert len(ctx.captured_queries) == 2  # the caller's units, then the plans
