@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from directory.models import AdministrativeUnit
-from planning import diff, selectors, services
+from planning import diff, search, selectors, services
 from planning.models import CYCLE_STRUCTURES, Cycle, Plan, PlanRound, PlanStatus, PlanType, ProgrammePeriod
 from workflows.selectors import plan_resolution, plan_resolutions_for
 
@@ -294,6 +294,9 @@ class PlanListView(APIView):
             OpenApiParameter("unit", str, description="official unit code"),
             OpenApiParameter("type", str, enum=PlanType.values),
             OpenApiParameter("status", str, enum=PlanStatus.values),
+            OpenApiParameter(
+                "q", str, description="search: unit name (diacritics optional) or code, plan number, year, status"
+            ),
         ],
         responses=PlanSerializer(many=True),
     )
@@ -313,7 +316,7 @@ class PlanListView(APIView):
         )
         if params.get("unit"):
             plans = plans.filter(unit__code=params["unit"])
-        plans = list(plans)
+        plans = list(search.search(plans, params.get("q")))
         context = {"money": selectors.plan_money_for(plans), "resolutions": plan_resolutions_for(plans)}
         return Response(PlanSerializer(plans, many=True, context=context).data)
 

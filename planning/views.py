@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods
 from config.errors import Conflict, validation_detail
 from directory.models import Tier, User
 from dossier import selectors as dossier_selectors
-from planning import selectors, services
+from planning import search, selectors, services
 from planning.forms import (
     AMOUNT_PREFIX,
     UNITS_OF_MEASURE,
@@ -104,11 +104,14 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     """The plans the officer can see, filtered by cycle, type and status; one page at a time."""
     form = PlanFilterForm(request.GET or None)
     plans = selectors.plan_list(user=request.user, **form.filters()).order_by(*LIST_ORDER)
+    plans = search.search(plans, request.GET.get("q"))  # "sin suoi ho" finds Sin Suối Hồ (planning/search.py)
     page = Paginator(plans, PAGE_SIZE).get_page(request.GET.get("page"))
     # The plans' money in a few queries for the whole page (one sum per level that has plans below).
     money = selectors.plan_money_for(page.object_list)
     rows = [(plan, money_of(money[plan.pk])) for plan in page.object_list]
-    return render(request, "planning/plan_list.html", {"form": form, "page": page, "rows": rows})
+    return render(
+        request, "planning/plan_list.html", {"form": form, "page": page, "rows": rows, "q": request.GET.get("q", "")}
+    )
 
 
 # --- detail ---------------------------------------------------------------------------------

@@ -331,10 +331,12 @@ def _clean_fields(option: Option, comment: str, fields: dict[str, Any]) -> dict[
         clean["resolution_number"] = number
     if "resolution_date" in option.fields:
         raw = fields.get("resolution_date")
-        value = raw if isinstance(raw, dt.date) else (parse_date(str(raw)) if raw else None)
+        value = raw if isinstance(raw, dt.date) else (_parse_iso_date(str(raw)) if raw else None)
         if raw and value is None:
             value = _parse_vn_date(str(raw))
-        if value is None:
+        if raw and value is None:  # typed, but no such day (31/02/2023) or not a date at all
+            errors["resolution_date"] = [_("Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy, ví dụ 15/12/2023.")]
+        elif value is None:
             errors["resolution_date"] = [_("Cần ngày nghị quyết (dd/mm/yyyy).")]
         elif value > timezone.localdate():
             errors["resolution_date"] = [_("Ngày nghị quyết không thể ở tương lai.")]
@@ -352,6 +354,14 @@ def _clean_fields(option: Option, comment: str, fields: dict[str, Any]) -> dict[
     if errors:
         raise ValidationError(errors)
     return clean
+
+
+def _parse_iso_date(text: str) -> dt.date | None:
+    """yyyy-mm-dd; None for anything else, and for an impossible day (2023-02-31)."""
+    try:
+        return parse_date(text)
+    except ValueError:
+        return None
 
 
 def _parse_vn_date(text: str) -> dt.date | None:

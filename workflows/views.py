@@ -21,10 +21,11 @@ from django.views.decorators.http import require_http_methods
 from approvals import services as approvals
 from config.errors import Conflict
 from deadlines import clock
+from planning import search as plan_search
 from planning import selectors as plan_selectors
-from planning.models import PlanStatus, PlanType
+from planning.models import Plan, PlanStatus, PlanType
 from planning.views import money_of
-from workflows import routes, selectors, services
+from workflows import routes, selectors, services, task_selectors
 
 
 @login_required
@@ -37,6 +38,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         items = selectors.inbox(
             user=request.user, filters=selectors.InboxFilters.from_params(request.GET), agency_ids=agency_ids
         )
+    items = plan_search.search(items, request.GET.get("q"), prefix="plan__")  # "sin suoi ho" → Sin Suối Hồ
     page = Paginator(items, 50).get_page(request.GET.get("page"))
     plans = list({item.plan_id: item.plan for item in page}.values())
     money = plan_selectors.plan_money_for(plans)  # a few queries for the whole page
@@ -52,6 +54,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "archived": archived,
             "counts": selectors.inbox_counts(user=request.user, agency_ids=agency_ids),
             "filters": request.GET,
+            "q": request.GET.get("q", ""),
             "plan_types": PlanType.choices,
             "steps": [(name, routes.step_spec(name).title) for name in routes.all_steps()],
         },
@@ -119,6 +122,9 @@ def plan_task(request: HttpRequest, plan_id: int) -> HttpResponse:
             status = 409
         else:
             messages.success(request, _("Đã thực hiện: %(action)s.") % {"action": services.action_label(action)})
+            # Where the plan went and who holds it now (unit, agency, role).
+            moved = Plan.objects.select_related("cycle__period", "unit__parent").get(pk=plan.pk)
+            messages.info(request, task_selectors.whereabouts(moved))
             if result.get("status") in (PlanStatus.DRAFT, PlanStatus.RETURNED) and action == "amend":
                 return redirect("planning:edit", plan.pk)
             return redirect("workflows:plan-task", plan.pk)
@@ -132,6 +138,7 @@ def plan_task(request: HttpRequest, plan_id: int) -> HttpResponse:
         errors["blocking"] = [
             _excess(b, labels) if isinstance(b, dict) and "source" in b else b for b in errors["blocking"]
         ]
+    options = task_selectors.option_views(plan, services.plan_options(user=request.user, plan=plan))
     return render(
         request,
         "workflows/task.html",
@@ -144,9 +151,9 @@ def plan_task(request: HttpRequest, plan_id: int) -> HttpResponse:
             "money": money_of(totals),
             "resolution": selectors.plan_resolution(plan),
             "items": selectors.open_items_of(plan),
-            "options": services.plan_options(user=request.user, plan=plan),
+            "options": options,
+            "can_act": any(option.allowed for option in options),
             "can_edit": plan_selectors.can_edit_content(request.user, plan),
-            "comments": [e for e in approvals.history(plan) if e.comment or e.data.get("line_comments")],
             "lines": plan.lines.select_related("item").order_by("position"),
             "errors": errors,
             "posted": request.POST if request.method == "POST" else {},

@@ -33,6 +33,7 @@ def test_the_reviewer_reads_the_resubmitted_changes_in_words(login, live_server_
     expect(missing).to_contain_text("Chưa soạn “Căn cứ”.")
     expect(missing).to_contain_text("Chưa có dòng kinh phí nào có số tiền.")
     commune.locator("[data-testid=action-submit]").click()
+    commune.locator("[data-testid=confirm-action]").click()  # the confirmation dialog
     expect(commune.locator("[data-testid=missing][role=alert]")).to_be_visible()
     expect(commune.locator("[data-testid=plan-status]")).to_contain_text("Đang soạn")
 
@@ -40,12 +41,14 @@ def test_the_reviewer_reads_the_resubmitted_changes_in_words(login, live_server_
     commune.goto(task_url)
     expect(commune.locator("[data-testid=complete]")).to_be_visible()
     commune.locator("[data-testid=action-submit]").click()
+    commune.locator("[data-testid=confirm-action]").click()  # the confirmation dialog
     expect(commune.locator("[data-testid=plan-status]")).to_contain_text("Đã trình")
 
     reviewer = login(D_HEAD)
     reviewer.goto(task_url)
     reviewer.fill("#comment-return", "Đề nghị ghi rõ số hộ tham gia mô hình và tăng kinh phí.")
     reviewer.locator("[data-testid=action-return]").click()
+    reviewer.locator("[data-testid=confirm-action]").click()  # the confirmation dialog
     expect(reviewer.locator("[data-testid=plan-status]")).to_contain_text("Bị trả lại")
 
     drafter = login(C_DRAFTER)
@@ -57,6 +60,7 @@ def test_the_reviewer_reads_the_resubmitted_changes_in_words(login, live_server_
 
     commune.goto(task_url)
     commune.locator("[data-testid=action-submit]").click()
+    commune.locator("[data-testid=confirm-action]").click()  # the confirmation dialog
     expect(commune.locator("[data-testid=plan-status]")).to_contain_text("Đã trình")
 
     reviewer.goto(task_url)

@@ -35,6 +35,7 @@ def test_reviewer_sees_the_submission_live(login, live_server_url):
     write_commune_plan(live_server_url, int(re.search(r"/plans/(\d+)/task/", commune.url).group(1)), C_DRAFTER)
     commune.reload()
     commune.locator("[data-testid=action-submit]").click()
+    commune.locator("[data-testid=confirm-action]").click()  # the confirmation dialog
     expect(commune.locator("[data-testid=plan-status]")).to_contain_text("Đã trình")
     submitted_at = time.monotonic()
 

@@ -15,7 +15,7 @@ def action_name(code: str) -> str:
         return action_label(code)
     if code in PlanStatus.values:
         return PlanStatus(code).label
-    return {"cancelled": _cancelled()}.get(code, code)
+    return _other_labels().get(code, code)
 
 
 @register.filter
@@ -23,7 +23,8 @@ def status_name(code: str) -> str:
     return PlanStatus(code).label if code in PlanStatus.values else code
 
 
-def _cancelled() -> str:
+def _other_labels() -> dict[str, str]:
+    """Codes the audit trail and the archive store besides actions and statuses."""
     from django.utils.translation import gettext
 
-    return gettext("Đã hủy")
+    return {"cancelled": gettext("Đã hủy"), "extend_deadline": gettext("Gia hạn thời hạn")}
