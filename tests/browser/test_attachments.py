@@ -55,6 +55,7 @@ def test_an_attachment_freezes_with_the_round_and_only_the_plans_officers_downlo
     write_commune_plan(live_server_url, plan_id, C_DRAFTER)
     head.goto(task_url)
     head.get_by_role("button", name="Trình", exact=True).click()
+    head.locator("[data-testid=confirm-action]").click()  # the confirmation dialog
     expect(head.locator("[data-testid=plan-status]")).to_contain_text("Đã trình")
     drafter.goto(f"{live_server_url}/plans/{plan_id}/")
     files = drafter.locator("#attachments")

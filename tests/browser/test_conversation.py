@@ -31,6 +31,7 @@ def test_a_return_is_answered_by_the_resubmission_and_the_reviewer_reads_the_rep
     write_commune_plan(live_server_url, plan_id, C_DRAFTER, amount="450")
     commune.goto(task_url)
     commune.get_by_role("button", name="Trình", exact=True).click()
+    commune.locator("[data-testid=confirm-action]").click()  # the confirmation dialog
     expect(commune.locator("[data-testid=plan-status]")).to_contain_text("Đã trình")
 
     # The district returns it with a reason and a comment on the line "2. …".
@@ -41,6 +42,7 @@ def test_a_return_is_answered_by_the_resubmission_and_the_reviewer_reads_the_rep
     returning.get_by_text("Ý kiến theo dòng").click()
     returning.get_by_label(re.compile(r"^2 ")).fill(LINE_COMMENT)
     returning.get_by_role("button", name="Trả lại để chỉnh sửa").click()
+    reviewer.locator("[data-testid=confirm-action]").click()  # the confirmation dialog
     expect(reviewer.locator("[data-testid=plan-status]")).to_contain_text("Bị trả lại")
 
     # The drafter's editor: the reason pinned at the top, the line comment beside its line.
@@ -64,6 +66,7 @@ def test_a_return_is_answered_by_the_resubmission_and_the_reviewer_reads_the_rep
     submitting = action_form(commune, "Trình")
     submitting.get_by_label("Trả lời ý kiến trả lại (không bắt buộc)").fill(REPLY)
     submitting.get_by_role("button", name="Trình", exact=True).click()
+    commune.locator("[data-testid=confirm-action]").click()  # the confirmation dialog
     expect(commune.locator("[data-testid=plan-status]")).to_contain_text("Đã trình")
 
     # The district reads the reply in the thread, as the answer to its return.
