@@ -56,7 +56,8 @@ def renderer_tools():
         if "Liberation" not in families:
             missing.append("Liberation fonts with Vietnamese letters (fonts-liberation2)")
     if missing:
-        reason = f"issuing needs {', '.join(missing)} (apt-get install libreoffice-writer-nogui fonts-liberation2 poppler-utils)"
+        packages = "libreoffice-writer-nogui fonts-liberation2 poppler-utils"
+        reason = f"issuing needs {', '.join(missing)} (apt-get install {packages})"
         if settings.REQUIRE_POSTGRES:
             pytest.fail(f"{reason}; REQUIRE_POSTGRES=1 forbids skipping")
         pytest.skip(reason)
