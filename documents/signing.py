@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+import logging
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,6 +36,9 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from documents.render import SignatureBox
+
+# fontTools logs every subset step at INFO.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FIELD_NAME = "ChuKySo"
 DIGEST = "sha256"
@@ -73,7 +77,18 @@ def font_file() -> str:
 
 @cache
 def _font_bytes(path: str) -> bytes:
-    return Path(path).read_bytes()
+    """The font scaled to 1000 units per em: pyHanko writes the glyph widths (/W) in the font's
+    own units, which PDF reads as thousandths of an em, so a 2048-unit TrueType font (Liberation,
+    DejaVu) would print with every letter spaced apart."""
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.scaleUpem import scale_upem
+
+    font = TTFont(path)
+    if font["head"].unitsPerEm != 1000:
+        scale_upem(font, 1000)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
 
 
 class FontInMemory(GlyphAccumulatorFactory):
