@@ -202,3 +202,11 @@ def _report(sig, roots) -> SignatureReport | None:
         mechanism=status.pkcs7_signature_mechanism,
         digest=status.md_algorithm,
     )
+
+
+def verify_upload(upload) -> Verdict:
+    """The verdict on an uploaded file, read no further than the size limit."""
+    if upload.size is not None and upload.size > max_bytes():
+        return Verdict("too_large", too_large_message(), size=upload.size)
+    data = upload.read(max_bytes() + 1)
+    return verify_pdf(data)

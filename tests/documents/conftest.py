@@ -95,3 +95,61 @@ def issue(django_capture_on_commit_callbacks, renderer_tools):
 
 def atomic():
     return transaction.atomic()
+
+
+def blank_pdf() -> bytes:
+    """A one-page A4 PDF without a signature (pyHanko's writer), for tests that need no plan."""
+    import io
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.writer import PdfFileWriter
+
+    writer = PdfFileWriter()
+    content = writer.add_object(generic.StreamObject(stream_data=b"BT /F1 12 Tf 72 720 Td ET"))
+    box = generic.ArrayObject([generic.NumberObject(n) for n in (0, 0, 595, 842)])
+    page = generic.DictionaryObject(
+        {
+            generic.pdf_name("/Type"): generic.pdf_name("/Page"),
+            generic.pdf_name("/MediaBox"): box,
+            generic.pdf_name("/Contents"): content,
+        }
+    )
+    writer.insert_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def appearance():
+    from documents.render import SignatureBox
+    from documents.signing import Appearance
+
+    return Appearance(
+        signer_name="Nguyễn Văn Demo",
+        title="Chủ tịch",
+        capacity="TM. ỦY BAN NHÂN DÂN",
+        location="Lai Châu",
+        box=SignatureBox(0, (320, 500, 530, 570)),
+    )
+
+
+def sign_blank(root_dir, *, key_name: str = "nguyen-van-demo") -> bytes:
+    """A blank PDF signed by a certificate of the demo CA in ``root_dir`` (the project's signing)."""
+    from documents import pki, signing
+
+    root = pki.create_root(root_dir)
+    credential = pki.issue_signer(root, key_name=key_name, common_name="Nguyễn Văn Demo", title="Chủ tịch")
+    return signing.sign_local(
+        blank_pdf(), appearance(), key_path=credential.key_path, cert_path=credential.cert_path, chain=credential.chain
+    )
+
+
+def flip_one_byte(pdf: bytes) -> bytes:
+    """The file with one byte changed inside the signed range where the file still parses: a
+    digit of the page's text position (the blank PDF) or a letter of the producer's name
+    (LibreOffice's PDF)."""
+    signed_up_to = pdf.index(b"/ByteRange")
+    at = next(pdf.index(marker) for marker in (b"72 720", b"LibreOffice") if 0 <= pdf.find(marker) < signed_up_to)
+    changed = bytearray(pdf)
+    changed[at] ^= 0x01
+    return bytes(changed)
