@@ -8,6 +8,7 @@ import base64
 
 from django.http import FileResponse, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -107,7 +108,7 @@ def issued(request: Request, document_id: int) -> IssuedDocument:
     if document.status != DocumentStatus.ISSUED:
         from config.errors import Conflict
 
-        raise Conflict("Văn bản chưa được ban hành.")
+        raise Conflict(_("Văn bản chưa được ban hành."))
     return document
 
 
@@ -159,7 +160,7 @@ class DocumentTokenView(APIView):
         if document.status != DocumentStatus.AWAITING_SIGNATURE:
             from config.errors import Conflict
 
-            raise Conflict("Văn bản không ở bước chờ ký.")
+            raise Conflict(_("Văn bản không ở bước chờ ký."))
         prepared = signing.prepared_from_json(document.prepared)
         return Response(
             {
@@ -200,7 +201,7 @@ class VerifyView(APIView):
 
         upload = request.FILES.get("file")
         if upload is None:
-            raise ValidationError({"file": ["Chọn tệp PDF cần kiểm tra."]})
+            raise ValidationError({"file": [_("Chọn tệp PDF cần kiểm tra.")]})
         verdict = verify.verify_upload(upload)
         if verdict.outcome in BAD_INPUT:
             return Response({"file": [verdict.message], "detail": verdict.message, "code": verdict.outcome}, status=400)

@@ -224,3 +224,16 @@ def test_the_officers_token_signs_the_prepared_hash(signed_off_plan, issue, logi
     assert status.intact and status.valid and status.trusted
     assert status.pkcs7_signature_mechanism == "rsassa_pss"
     assert AuditEvent.objects.filter(plan=signed_off_plan, action="issue_document").count() == 1
+
+
+def test_the_plan_pages_button_explains_why_a_draft_cannot_be_issued(demo, client):
+    from planning.models import Plan
+
+    draft = Plan.objects.get(unit__structure="three-tier", unit__code="03592", cycle__year=2023, plan_type="annual")
+    client.force_login(user(COMMUNE_DRAFTER))
+    response = client.post(f"/documents/plans/{draft.pk}/issue/", follow=True)
+    assert response.status_code == 200
+    assert "Kế hoạch chưa có số, ký hiệu và ngày ban hành." in response.content.decode()
+    assert not draft.issued_documents.exists()
+    client.force_login(user(OUTSIDER))
+    assert client.post(f"/documents/plans/{draft.pk}/issue/").status_code == 404
