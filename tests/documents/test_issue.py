@@ -51,6 +51,38 @@ def test_a_signed_off_plan_is_issued_as_a_pades_pdf_the_demo_root_validates(sign
     assert "DEMO" in status.signing_cert.subject.native["organization_name"]
     assert (document.number_symbol, document.issued_on) == (NUMBER, ISSUED_ON)
     assert (document.capacity, document.signer_title) == ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH")
+    assert_a4_with_every_font_embedded(stored(document))
+    assert_field_between_capacity_and_name(stored(document), user(COMMUNE_HEAD).display_name)
+
+
+def assert_a4_with_every_font_embedded(pdf: bytes) -> None:
+    """``pdfinfo`` says A4 and ``pdffonts`` lists every font (LibreOffice's and the visible
+    signature's) as embedded."""
+    import subprocess
+
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert "(A4)" in info
+    fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
+    assert rows and all(row[-5] == "yes" for row in rows), fonts  # the "emb" column
+
+
+def assert_field_between_capacity_and_name(pdf: bytes, name: str) -> None:
+    """The visible signature field is on the page of the signature block, below its capacity
+    line and above the signer's printed name, in the right-hand column."""
+    from documents import render
+
+    signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
+    x1, y1, x2, y2 = (float(v) for v in signature.sig_field["/Rect"])
+    words = render.words_by_page(pdf)
+    page_index = next(i for i, (_w, _h, ws) in enumerate(words) if any(w[4] == name.split()[0] for w in ws))
+    width, height, page_words = words[page_index]
+    page_ref = signature.sig_field["/P"]
+    assert page_ref.get_object() == PdfFileReader(io.BytesIO(pdf)).root["/Pages"]["/Kids"][page_index].get_object()
+    name_top = min(w[1] for w in page_words if w[4] == name.split()[-1])
+    capacity_bottom = max(w[3] for w in page_words if w[4] == "TỊCH")
+    assert height - capacity_bottom >= y2 - 3 and y1 >= height - name_top - 3
+    assert x1 > width / 2 - 60 and x2 <= width
 
 
 def test_the_issue_is_audited_with_the_files_sha256_and_a_reissue_is_a_new_version(signed_off_plan, issue, login_api):
