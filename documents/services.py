@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import logging
 
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 ISSUE_ACTION = "issue_document"
 ISSUER_ROLES = frozenset({Role.DRAFTER, Role.HEAD})
+STALE_AFTER = dt.timedelta(hours=1)
 BUSY = (DocumentStatus.QUEUED, DocumentStatus.RENDERING, DocumentStatus.SIGNING, DocumentStatus.AWAITING_SIGNATURE)
 
 
@@ -94,7 +96,9 @@ def document_issue(
         signer, on_behalf_of = issuing.document_signer(plan)
         if signer is None:
             raise Conflict(_("Kế hoạch chưa được lãnh đạo ký duyệt: chưa có người ký."))
-        if plan.issued_documents.filter(status__in=BUSY).exists():
+        # A job older than STALE_AFTER (a worker that died) no longer blocks a reissue.
+        since = timezone.now() - STALE_AFTER
+        if plan.issued_documents.filter(status__in=BUSY, created_at__gte=since).exists():
             raise Conflict(_("Văn bản của kế hoạch đang được tạo hoặc chờ ký."))
         version = (plan.issued_documents.aggregate(last=Max("version"))["last"] or 0) + 1
         capacity, position = signature_parts(plan, signer, on_behalf_of)

@@ -75,4 +75,8 @@ def document_render_and_sign(document_id: int) -> str:
         logger.warning("issuing document %s failed: %s", document_id, exc)
         services.document_mark(document=document, status=DocumentStatus.FAILED, error=str(exc)[:2000])
         return DocumentStatus.FAILED
+    except Exception as exc:  # a bug or a library's surprise: recorded, so the plan can be reissued
+        logger.exception("issuing document %s failed unexpectedly", document_id)
+        services.document_mark(document=document, status=DocumentStatus.FAILED, error=str(exc)[:2000])
+        return DocumentStatus.FAILED
     return DocumentStatus.ISSUED
