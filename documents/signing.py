@@ -20,6 +20,7 @@ import asyncio
 import base64
 import io
 import logging
+import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -75,20 +76,53 @@ def font_file() -> str:
     raise SigningFailed("no font with Vietnamese letters for the visible signature (apt-get install fonts-liberation2)")
 
 
+# The letters the visible signature may print: Latin with Vietnamese (and its combining
+# marks), general punctuation and the middle dot.
+FONT_UNICODES = [
+    *range(0x20, 0x7F),
+    *range(0xA0, 0x250),
+    *range(0x300, 0x324),
+    *range(0x1EA0, 0x1EFA),
+    *range(0x2000, 0x2070),
+]
+
+
 @cache
 def _font_bytes(path: str) -> bytes:
-    """The font scaled to 1000 units per em: pyHanko writes the glyph widths (/W) in the font's
-    own units, which PDF reads as thousandths of an em, so a 2048-unit TrueType font (Liberation,
-    DejaVu) would print with every letter spaced apart."""
+    """The font cut to the letters above and scaled to 1000 units per em: pyHanko writes the
+    glyph widths (/W) in the font's own units, which PDF reads as thousandths of an em, so a
+    2048-unit TrueType font (Liberation, DejaVu) would print with every letter spaced apart.
+    Scaling the whole font takes seconds: the result is kept beside the temporary files,
+    named by the font's path, size and time."""
+    import hashlib
+    import tempfile
+
+    from fontTools import subset
     from fontTools.ttLib import TTFont
     from fontTools.ttLib.scaleUpem import scale_upem
 
+    stat = Path(path).stat()
+    key = hashlib.sha256(f"{path}:{stat.st_size}:{stat.st_mtime_ns}:v1".encode()).hexdigest()[:16]
+    cached = Path(tempfile.gettempdir()) / f"ctmtqg-signature-font-{key}.ttf"
+    if cached.exists():
+        return cached.read_bytes()
     font = TTFont(path)
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=FONT_UNICODES)
+    subsetter.subset(font)
     if font["head"].unitsPerEm != 1000:
         scale_upem(font, 1000)
     buffer = io.BytesIO()
     font.save(buffer)
-    return buffer.getvalue()
+    data = buffer.getvalue()
+    partial = cached.with_suffix(f".{os.getpid()}.part")
+    partial.write_bytes(data)
+    partial.replace(cached)  # atomic: a parallel job reads the whole file or none
+    return data
 
 
 class FontInMemory(GlyphAccumulatorFactory):
