@@ -126,3 +126,59 @@ def test_the_upload_is_read_no_further_than_the_limit(settings):
     stream = io.BytesIO(b"%PDF-" + b"0" * 4096)
     stream.size = None  # a stream that does not tell its size
     assert verify.verify_upload(stream).outcome == "too_large"
+
+
+def test_with_a_timestamp_authority_the_signature_is_b_t_and_its_time_is_the_authoritys(demo_pki, monkeypatch):
+    """PAdES B-T: the signature carries an RFC 3161 timestamp (here from pyHanko's local
+    timestamper with a TSA certificate of the demo CA, standing in for DOCUMENTS_TSA_URL's)."""
+    import datetime as dt
+
+    from asn1crypto import keys, x509
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    from documents import pki, signing
+
+    root = pki.create_root()
+    ca_cert = cx509.load_pem_x509_certificate(root.cert_path.read_bytes())
+    ca_key = serialization.load_pem_private_key(root.key_path.read_bytes(), password=None)
+    tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = dt.datetime.now(dt.UTC)
+    tsa_cert = (
+        cx509.CertificateBuilder()
+        .subject_name(cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "DEMO TSA")]))
+        .issuer_name(ca_cert.subject)
+        .public_key(tsa_key.public_key())
+        .serial_number(cx509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(cx509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    stamper = DummyTimeStamper(
+        tsa_cert=x509.Certificate.load(tsa_cert.public_bytes(serialization.Encoding.DER)),
+        tsa_key=keys.PrivateKeyInfo.load(
+            tsa_key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ),
+    )
+    monkeypatch.setattr(signing, "timestamper", lambda: stamper)
+    verdict = verify.verify_pdf(sign_blank(demo_pki, key_name="b-t"))
+    assert verdict.outcome == "ok", verdict.message
+    assert verdict.signatures[0].timestamped
+    assert abs(verdict.signatures[0].signed_at - now) < dt.timedelta(minutes=5)
+
+
+def test_a_configured_timestamp_authority_is_used_over_http(settings):
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    from documents import signing
+
+    settings.DOCUMENTS_TSA_URL = "http://127.0.0.1:9/tsa"
+    assert isinstance(signing.timestamper(), HTTPTimeStamper)
+    settings.DOCUMENTS_TSA_URL = ""
+    assert signing.timestamper() is None
