@@ -1,6 +1,6 @@
 """/api/v1/: each app contributes its routes here."""
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from directory import api as directory_api
@@ -60,6 +60,7 @@ urlpatterns = [
     path("tasks/", workflows_api.TaskListView.as_view(), name="api-tasks"),
     path("notifications/", notifications_api.NotificationListView.as_view(), name="api-notifications"),
     path("notifications/read/", notifications_api.NotificationReadView.as_view(), name="api-notifications-read"),
+    path("", include("documents.api_urls")),  # issued documents (documents/)
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "notifications",
     "dossier",
     "deadlines",
+    "documents",
     "demo",
     "ops",
 ]
@@ -301,17 +302,40 @@ FORMAT_MODULE_PATH = ["config.formats"]
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# --- Stored files (issued documents, attachments) -------------------------------------------
+# The demo keeps them under var/media; production may use an S3-compatible store through
+# django-storages (STORAGE_S3_BUCKET set; credentials as boto3 reads them: AWS_ACCESS_KEY_ID,
+# AWS_SECRET_ACCESS_KEY, or the instance's role).
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"  # never served directly: downloads go through views that check the agency
+STORAGE_S3_BUCKET = env.str("STORAGE_S3_BUCKET", default="")
+_default_storage = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_S3_BUCKET,
+            "endpoint_url": env.str("STORAGE_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("STORAGE_S3_REGION", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+    if STORAGE_S3_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(MEDIA_ROOT)}}
+)
+# --- end of stored files
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-# Uploaded files (plan attachments): never served from a public URL; dossier's views check access.
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
-# Largest attachment accepted (bytes; checked by dossier.services.attachment_upload).
+# Uploaded files (plan attachments, issued documents) are never served from a public URL: the
+# views of dossier and documents check access. Largest attachment accepted (bytes; checked by dossier.services.attachment_upload).
 DOSSIER_MAX_UPLOAD_BYTES = env.int("DOSSIER_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 WHITENOISE_USE_FINDERS = DEMO
 WHITENOISE_AUTOREFRESH = DEMO  # the demo serves straight from the source folders, no collectstatic
@@ -407,6 +431,32 @@ DEADLINES_RETURN_GRACE_DAYS = env.int("DEADLINES_RETURN_GRACE_DAYS", default=5)
 DEADLINES_SWEEP_BATCH = env.int("DEADLINES_SWEEP_BATCH", default=500)
 DEADLINES_SWEEP_MAX_BATCHES = env.int("DEADLINES_SWEEP_MAX_BATCHES", default=50)
 DEADLINES_RETRY_MINUTES = env.int("DEADLINES_RETRY_MINUTES", default=10)
+
+# --- Issued documents (documents/) ----------------------------------------------------------
+
+# How issued PDFs are signed: "demo" (the demo CA's keys under var/, refused in production),
+# "csc" (a remote signing service, Cloud Signature Consortium API v1) or "token" (the signer's
+# own token: the server prepares the hash, the signer's side returns the signature).
+DOCUMENTS_SIGNING_BACKEND = env.str("DOCUMENTS_SIGNING_BACKEND", default="csc" if PRODUCTION else "demo")
+if DOCUMENTS_SIGNING_BACKEND not in {"demo", "csc", "token"}:
+    raise ImproperlyConfigured("DOCUMENTS_SIGNING_BACKEND must be 'demo', 'csc' or 'token'")
+if PRODUCTION and DOCUMENTS_SIGNING_BACKEND == "demo":
+    raise ImproperlyConfigured("DOCUMENTS_SIGNING_BACKEND=demo keeps keys on the server: refused in production")
+DOCUMENTS_DEMO_PKI_DIR = Path(env.str("DOCUMENTS_DEMO_PKI_DIR", default=str(VAR_DIR / "demo-pki")))
+# The remote signing service's base URL (".../csc/v1" is appended) and its OAuth bearer token.
+DOCUMENTS_CSC_URL = env.str("DOCUMENTS_CSC_URL", default="")
+DOCUMENTS_CSC_TOKEN = _secret("DOCUMENTS_CSC_TOKEN", default="")
+# A timestamp authority (RFC 3161): set, signatures are PAdES B-T; empty, B-B.
+DOCUMENTS_TSA_URL = env.str("DOCUMENTS_TSA_URL", default="")
+# Trust roots of the verification page (PEM/DER files): the national root CA in production;
+# the demo root by default in demo mode.
+DOCUMENTS_TRUST_ROOTS = env.list(
+    "DOCUMENTS_TRUST_ROOTS", default=[] if PRODUCTION else [str(DOCUMENTS_DEMO_PKI_DIR / "root-ca.pem")]
+)
+# The largest PDF the verification page reads (nginx's client_max_body_size is 20m).
+DOCUMENTS_VERIFY_MAX_BYTES = env.int("DOCUMENTS_VERIFY_MAX_BYTES", default=20 * 1024 * 1024)
+# A TrueType font with every Vietnamese letter for the visible signature ("" finds Liberation Sans).
+DOCUMENTS_SIGNATURE_FONT = env.str("DOCUMENTS_SIGNATURE_FONT", default="")
 
 # --- Operations --------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("units/", include("directory.urls")),
     path("notifications/", include("notifications.urls")),
     path("deadlines/", include("deadlines.urls")),
+    path("documents/", include("documents.urls")),
     path("workflow/", workflow_site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
