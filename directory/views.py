@@ -1,7 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from directory import selectors
 from directory.models import Structure
@@ -11,7 +10,7 @@ from directory.models import Structure
 def home(request: HttpRequest) -> HttpResponse:
     """The officer's landing page: who they are, for which agency and unit, in which role."""
     memberships = selectors.memberships_of(request.user)
-    delegations = selectors.delegations_active_for(deputy=request.user, on=timezone.localdate())
+    delegations = selectors.delegations_active_for(deputy=request.user)  # on the application's today
     return render(request, "directory/home.html", {"memberships": memberships, "delegations": delegations})
 
 

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from approvals import services as approvals
+from approvals import selectors as decisions
 from config.errors import Conflict
 from deadlines import clock
 from directory.models import AdministrativeUnit
@@ -166,6 +166,6 @@ class PlanHistoryView(APIView):
                     "request_id": e.request_id,
                     "at": e.created_at,
                 }
-                for e in approvals.history(plan)
+                for e in decisions.history(plan)
             ]
         )

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -27,7 +28,8 @@ from viewflow.workflow.status import STATUS
 from approvals import services as approvals
 from config.errors import Conflict
 from deadlines import services as deadlines
-from directory.models import Agency, Delegation, Membership, Role, Tier, User
+from directory.authority import Authority, authority_of, members_with_roles
+from directory.models import Agency, Role, Tier, User
 from planning import completeness
 from planning import selectors as plan_selectors
 from planning import services as planning
@@ -174,10 +176,31 @@ def work_item_open(activation) -> WorkItem:
         assignee=task.owner,
         due_at=deadlines.due_for(plan=plan, step=spec.name, lane=lane.name if lane else ""),
     )
-    approvals.announce_task(
+    announce_task(
         item=item, title_vi=lane.title_vi if lane else spec.title_vi, title_en=lane.title_en if lane else spec.title_en
     )
     return item
+
+
+def task_link(plan: Plan) -> str:
+    """The page where a plan's task is taken (every notice of the flow links to it)."""
+    return reverse("workflows:plan-task", args=[plan.pk])
+
+
+def announce_task(*, item: WorkItem, title_vi: str, title_en: str) -> None:
+    """A task for you (assigned) or your agency (claimable): the officers whose role the step
+    calls (``routes.step_roles``: its actions' roles, and the drafters of a draft)."""
+    roles = routes.step_roles(item.step)
+    recipients = [item.assignee] if item.assignee else members_with_roles([item.agency_id], roles)
+    plan = item.plan
+    approvals.notify(
+        recipients=recipients,
+        kind="task",
+        plan=plan,
+        link=task_link(plan),
+        text_vi=f"Việc mới: {title_vi} — {plan.get_plan_type_display()} {plan.cycle.year}, {plan.unit.name}",
+        text_en=f"New task: {title_en} — plan {plan.cycle.year}, {plan.unit.name}",
+    )
 
 
 def user_can_see_process(user: User, process) -> bool:
@@ -188,26 +211,7 @@ def user_can_see_process(user: User, process) -> bool:
 # --- who may do what ---------------------------------------------------------------------------
 
 
-def _authority(user: User, agency: Agency, roles: tuple[str, ...], today: dt.date) -> tuple[bool, User | None]:
-    """(may act, acting for whom): own role in the agency, or a delegation from someone holding it."""
-    if Membership.objects.filter(user=user, agency=agency, role__in=roles).exists():
-        return True, None
-    delegation = (
-        Delegation.objects.filter(
-            deputy=user,
-            agency=agency,
-            starts_on__lte=today,
-            ends_on__gte=today,
-            principal__memberships__agency=agency,
-            principal__memberships__role__in=roles,
-        )
-        .select_related("principal")
-        .first()
-    )
-    return (True, delegation.principal) if delegation else (False, None)
-
-
-def _route_options(plan: Plan, user: User, today: dt.date, only: str | None = None) -> list[Option]:
+def _route_options(plan: Plan, authority: Authority, only: str | None = None) -> list[Option]:
     options = []
     items = WorkItem.objects.filter(plan=plan, is_open=True).select_related("agency__unit").order_by("id")
     for item in items:
@@ -215,7 +219,7 @@ def _route_options(plan: Plan, user: User, today: dt.date, only: str | None = No
         for name, action in spec.actions.items():
             if only is not None and name != only:
                 continue
-            allowed, acting_for = _authority(user, item.agency, action.roles, today)
+            allowed, acting_for = authority.check(item.agency_id, action.roles)
             options.append(
                 Option(
                     action=name,
@@ -238,13 +242,13 @@ def _parent_reviewer_agency(plan: Plan) -> Agency | None:
     return routes.standing_agency(plan.unit.parent, plan.cycle.period.code)
 
 
-def _side_options(plan: Plan, user: User, today: dt.date) -> list[Option]:
+def _side_options(plan: Plan, authority: Authority) -> list[Option]:
     options = []
     parent_agency = _parent_reviewer_agency(plan)
     parent_open = plan.parent_id is not None and plan.parent.status in EDITABLE_STATUSES
     if parent_agency and parent_open and routes.direction(plan.plan_type) == "bottom-up":
         if plan.status in (PlanStatus.DRAFT, PlanStatus.RETURNED, PlanStatus.SUBMITTED):
-            allowed, acting_for = _authority(user, parent_agency, (Role.HEAD,), today)
+            allowed, acting_for = authority.check(parent_agency.pk, (Role.HEAD,))
             options.append(
                 Option(
                     "waive",
@@ -258,7 +262,7 @@ def _side_options(plan: Plan, user: User, today: dt.date) -> list[Option]:
                 )
             )
         if plan.status in (PlanStatus.ACCEPTED, PlanStatus.WAIVED):
-            allowed, acting_for = _authority(user, parent_agency, (Role.HEAD,), today)
+            allowed, acting_for = authority.check(parent_agency.pk, (Role.HEAD,))
             options.append(
                 Option(
                     "reopen",
@@ -274,7 +278,7 @@ def _side_options(plan: Plan, user: User, today: dt.date) -> list[Option]:
     if plan.status in AMENDABLE and not WorkItem.objects.filter(plan=plan, is_open=True).exists():
         own = routes.standing_agency(plan.unit, plan.cycle.period.code)
         if own:
-            allowed, acting_for = _authority(user, own, (Role.HEAD,), today)
+            allowed, acting_for = authority.check(own.pk, (Role.HEAD,))
             options.append(
                 Option(
                     "amend",
@@ -290,18 +294,20 @@ def _side_options(plan: Plan, user: User, today: dt.date) -> list[Option]:
     return options
 
 
-def plan_options(*, user: User, plan: Plan, action: str | None = None) -> list[Option]:
+def plan_options(
+    *, user: User, plan: Plan, action: str | None = None, authority: Authority | None = None
+) -> list[Option]:
     """Every action open on the plan now (or only ``action``), each marked whether this user
-    may take it. Acting asks for one action, so the others' role checks are not paid for."""
-    today = timezone.localdate()
-    options = _route_options(plan, user, today, only=action)
+    may take it (``directory.authority``: pass the request's ``authority`` to reuse it)."""
+    authority = authority or authority_of(user)
+    options = _route_options(plan, authority, only=action)
     if action is None or action in SIDE_ACTIONS:
-        options += [o for o in _side_options(plan, user, today) if action is None or o.action == action]
+        options += [o for o in _side_options(plan, authority) if action is None or o.action == action]
     return options
 
 
-def actions_for_user(*, user: User, plan: Plan) -> list[Option]:
-    return [option for option in plan_options(user=user, plan=plan) if option.allowed]
+def actions_for_user(*, user: User, plan: Plan, authority: Authority | None = None) -> list[Option]:
+    return [option for option in plan_options(user=user, plan=plan, authority=authority) if option.allowed]
 
 
 # --- acting ------------------------------------------------------------------------------------
@@ -319,7 +325,7 @@ def _lock_plan(user: User, plan_id: int) -> Plan:
     return plan
 
 
-def _clean_fields(option: Option, comment: str, fields: dict[str, Any]) -> dict[str, Any]:
+def _clean_fields(option: Option, comment: str, fields: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     if "comment" in option.required and not comment.strip():
@@ -336,7 +342,7 @@ def _clean_fields(option: Option, comment: str, fields: dict[str, Any]) -> dict[
             value = _parse_vn_date(str(raw))
         if value is None:
             errors["resolution_date"] = [_("Cần ngày nghị quyết (dd/mm/yyyy).")]
-        elif value > timezone.localdate():
+        elif value > today:  # the application's today (the demo may move it)
             errors["resolution_date"] = [_("Ngày nghị quyết không thể ở tương lai.")]
         clean["resolution_date"] = value
     if "line_comments" in option.fields:
@@ -412,6 +418,7 @@ def plan_act(
     if action not in ALL_ACTIONS:
         raise ValidationError({"action": _("Thao tác không tồn tại.")})
     fields = fields or {}
+    authority = authority_of(actor)  # once per request: what the caller holds, read before the lock
     if idempotency_key:
         replay = approvals.idempotent_replay(actor=actor, key=idempotency_key, plan_id=plan_id, action=action)
         if replay is not None:
@@ -423,7 +430,7 @@ def plan_act(
                 replay = approvals.idempotent_replay(actor=actor, key=idempotency_key, plan_id=plan_id, action=action)
                 if replay is not None:
                     return replay
-            options = plan_options(user=actor, plan=plan, action=action)
+            options = plan_options(user=actor, plan=plan, action=action, authority=authority)
             if not options:
                 raise Conflict(
                     _("Không thể “%(action)s” khi kế hoạch đang “%(status)s”.")
@@ -433,7 +440,7 @@ def plan_act(
             if not permitted:
                 raise PermissionDenied(_("Vai trò của bạn không được thực hiện thao tác này."))
             option = permitted[0]
-            clean = _clean_fields(option, comment, fields)
+            clean = _clean_fields(option, comment, fields, today=authority.on)
             if action in SIDE_ACTIONS:
                 result = _side_action(actor, plan, option, comment.strip(), clean, request_id)
             else:
@@ -489,7 +496,7 @@ def _route_action(actor: User, plan: Plan, option: Option, comment: str, clean: 
         request_id=request_id,
     )
     _complete(item, actor, option.action, goto, returned=goto == "draft")
-    approvals.announce_outcome(event=event)
+    approvals.announce_outcome(event=event, link=task_link(plan))
     return _result(plan, option.action, goto)
 
 
@@ -573,5 +580,5 @@ def _side_action(actor: User, plan: Plan, option: Option, comment: str, clean: d
     )
     if option.action in ("reopen", "amend"):
         process_start(plan, step=step, returned=option.action == "reopen")
-    approvals.announce_outcome(event=event)
+    approvals.announce_outcome(event=event, link=task_link(plan))
     return _result(plan, option.action, step)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from approvals import services as approvals
+from approvals import selectors as decisions
 from config.errors import Conflict
 from deadlines import clock
 from planning import selectors as plan_selectors
@@ -143,7 +143,7 @@ def plan_task(request: HttpRequest, plan_id: int) -> HttpResponse:
             "items": selectors.open_items_of(plan),
             "options": services.plan_options(user=request.user, plan=plan),
             "can_edit": plan_selectors.can_edit_content(request.user, plan),
-            "comments": [e for e in approvals.history(plan) if e.comment or e.data.get("line_comments")],
+            "comments": [e for e in decisions.history(plan) if e.comment or e.data.get("line_comments")],
             "lines": plan.lines.select_related("item").order_by("position"),
             "errors": errors,
             "posted": request.POST if request.method == "POST" else {},
@@ -161,7 +161,7 @@ def plan_history(request: HttpRequest, plan_id: int) -> HttpResponse:
         "workflows/history.html",
         {
             "plan": plan,
-            "events": approvals.history(plan),
+            "events": decisions.history(plan),
             "rounds": plan_selectors.rounds_of(plan),
         },
     )
