@@ -119,6 +119,12 @@ def authority_of(user: User, *, on: dt.date | None = None) -> Authority:
     )
 
 
+def roles_in_unit(user: User, unit_id: int) -> set[str]:
+    """The roles ``user`` holds in their own name in any agency of a unit (who may edit a
+    unit's plan: ``planning.selectors.edit_refusal``). One query."""
+    return set(Membership.objects.filter(user_id=user.pk, agency__unit_id=unit_id).values_list("role", flat=True))
+
+
 # --- who belongs to an agency, by role ------------------------------------------------------------
 
 
