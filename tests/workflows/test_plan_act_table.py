@@ -60,7 +60,7 @@ def test_the_effects_of_submit_and_approve_are_declared_once():
 
 
 def test_a_submission_freezes_its_round(two_submitted):
-    assert PlanRound.objects.filter(plan=two_submitted[0], kind=PlanRound.Kind.SUBMITTED).exists()
+    assert PlanRound.objects.filter(plan=two_submitted[0], kind=PlanRound.Kind.SUBMISSION).exists()
 
 
 def test_a_key_raced_onto_another_plan_is_answered_from_the_winners_record(two_submitted, monkeypatch):
