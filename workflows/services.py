@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -173,7 +174,15 @@ def process_ensure(plan: Plan) -> None:
 # --- hooks called by the flow ------------------------------------------------------------------
 
 
+# The plan ``plan_act`` holds locked, for the flow's hooks it triggers (the acting unit, the
+# next task's inbox row): they read it from memory instead of loading it again.
+_acting_plan: ContextVar[Plan | None] = ContextVar("acting_plan", default=None)
+
+
 def _process_plan(process) -> Plan:
+    plan = _acting_plan.get()
+    if plan is not None and plan.pk == process.data["plan"]:
+        return plan
     return Plan.objects.select_related("unit__parent", "cycle__period").get(pk=process.data["plan"])
 
 
@@ -504,18 +513,29 @@ def _at_most_once(
         try:
             with transaction.atomic():
                 plan = _lock_plan(actor, plan_id)
-                if key:
-                    replay = approvals.idempotent_replay(actor=actor, key=key, plan_id=plan_id, action=action)
-                    if replay is not None:
-                        return replay
-                result = act(plan)
-                if key:
-                    approvals.idempotent_record(actor=actor, key=key, plan=plan, action=action, response=result)
-                return result
+                token = _acting_plan.set(plan)
+                try:
+                    return _act_once(actor=actor, plan=plan, action=action, key=key, act=act)
+                finally:
+                    _acting_plan.reset(token)
         except IntegrityError:
             if not key or last_try:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _act_once(
+    *, actor: User, plan: Plan, action: str, key: str, act: Callable[[Plan], dict[str, Any]]
+) -> dict[str, Any]:
+    """Under the plan's lock: the first answer to the key if there is one, else act and keep it."""
+    if key:
+        replay = approvals.idempotent_replay(actor=actor, key=key, plan_id=plan.pk, action=action)
+        if replay is not None:
+            return replay
+    result = act(plan)
+    if key:
+        approvals.idempotent_record(actor=actor, key=key, plan=plan, action=action, response=result)
+    return result
 
 
 def _permitted_option(plan: Plan, action: str, authority: Authority) -> Option:
