@@ -74,9 +74,10 @@ def audit_record(
     that lock is what orders one plan's events, so the last hash read here is the last one. A
     caller without it loses a race on the chain's unique link (IntegrityError), never forks it.
 
-    ``request_id`` is the id the request-id middleware validated (``request.request_id``); left
-    empty, the current one (``ops.context``: the request's, or the Celery task's) is used. A
-    value that is not a well-formed id is never stored: the current id replaces it.
+    The request id is the current one (``ops.context``: the request's, as the request-id
+    middleware validated it, or the Celery task's): callers pass none. ``request_id`` only
+    overrides it with another well-formed id; a malformed one is never stored (the current id
+    replaces it).
     """
     if request_id and not is_well_formed(request_id):
         logger.warning("audit_record got a malformed request id; storing the validated one instead")
