@@ -260,7 +260,9 @@ def user_can_see_process(user: User, process) -> bool:
 
 
 def _open_items(plan: Plan) -> list[WorkItem]:
-    return list(WorkItem.objects.filter(plan=plan, is_open=True).select_related("agency__unit").order_by("id"))
+    # With its viewflow task: completing it starts from the task row (``_complete``).
+    items = WorkItem.objects.filter(plan=plan, is_open=True).select_related("agency__unit", "task")
+    return list(items.order_by("id"))
 
 
 def _route_options(items: list[WorkItem], authority: Authority, only: str | None = None) -> list[RouteOption]:
