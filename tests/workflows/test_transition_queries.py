@@ -15,9 +15,10 @@ from tests.complete import complete
 from tests.workflows.conftest import D_HEAD, plan_of
 from workflows import services
 
-# The figures reached (PostgreSQL; SQLite runs the same statements). Each transition also pays
-# its savepoints, which CaptureQueriesContext counts.
-BUDGET = {"submit": 60, "accept": 60, "return": 60, "approve": 80}
+# The figures reached on PostgreSQL, savepoints included (CaptureQueriesContext counts them);
+# before the one authority lookup they were submit 56, accept 36, return 44, approve 55. The
+# first submission in a process pays two more for caches filled once (54).
+BUDGET = {"submit": 54, "accept": 36, "return": 40, "approve": 53}
 COUNCIL_SECRETARY = "t2-p12-hdnd-council_secretary"
 
 
@@ -53,7 +54,7 @@ def test_submit_accept_and_return_keep_their_budget_with_2_or_14_plans_waiting(d
     return_many, _ = queries(actor=reviewer, plan_id=many[1].pk, action="return", comment="Bổ sung")
     print("submit", submitted_few, submitted_many, "accept", accept_few, accept_many, "return", return_few, return_many)
     assert max(submitted_few + submitted_many) <= BUDGET["submit"]
-    assert submitted_many[-1] == submitted_few[0]  # the 14th submission costs what the first did
+    assert submitted_many[-1] == submitted_few[-1]  # the 14th submission costs what the second did
     assert accept_many == accept_few <= BUDGET["accept"]
     assert return_many == return_few <= BUDGET["return"]
 
