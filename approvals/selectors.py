@@ -10,7 +10,6 @@ prints what these functions decide.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from dataclasses import dataclass
@@ -18,10 +17,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from approvals.models import AuditEvent
-from directory.models import Agency, AgencyKind, Delegation, Membership, Tier, User
+from directory.authority import deputy_for
+from directory.models import Agency, AgencyKind, Membership, Tier, User
 from directory.services import SIGNING_ROLES, unit_label
 from planning.models import Plan
 from workflows import routes
@@ -42,6 +43,11 @@ def document_rules() -> dict[str, Any]:
 
 
 # --- the audit trail ---------------------------------------------------------------------------
+
+
+def history(plan: Plan) -> QuerySet[AuditEvent]:
+    """The plan's audit trail, oldest first, with who acted, for whom and in which agency."""
+    return plan.events.select_related("actor", "acting_for", "agency").order_by("id")
 
 
 def last_signing_event(plan: Plan) -> AuditEvent | None:
@@ -214,7 +220,7 @@ def document_signer(plan: Plan) -> tuple[User | None, User | None]:
     if head is None:
         return None, None
     day = plan.issued_on or timezone.localdate(event.created_at)
-    delegation = _delegation_on(agency, head, day)
+    delegation = deputy_for(agency=agency, principal=head, on=day)
     return (delegation.deputy, head) if delegation else (head, None)
 
 
@@ -230,15 +236,6 @@ def _head_of(agency: Agency, issuer: Issuer) -> User | None:
     exact = [m for m in heads if m.title.strip().casefold() == issuer.head_title.casefold()]
     chosen = (exact or heads or [None])[0]
     return chosen.user if chosen else None
-
-
-def _delegation_on(agency: Agency, principal: User, day: dt.date) -> Delegation | None:
-    return (
-        Delegation.objects.filter(agency=agency, principal=principal, starts_on__lte=day, ends_on__gte=day)
-        .select_related("deputy")
-        .order_by("-starts_on", "-pk")
-        .first()
-    )
 
 
 def signature_lines(plan: Plan, signer: User | None, on_behalf_of: User | None) -> list[str]:

@@ -1,5 +1,8 @@
 """Decisions on plans: state transitions, the audit trail, council resolutions, idempotency,
-and the notifications each decision causes (written in the same transaction: an outbox)."""
+and the notifications each decision causes (written in the same transaction: an outbox).
+
+Reads (the trail of a plan, its signatory) are in ``approvals.selectors``; the notice of a new
+task belongs to the flow (``workflows.services``), which also names the page a notice links to."""
 
 from __future__ import annotations
 
@@ -9,14 +12,14 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals import chain
 from approvals.models import AuditEvent, IdempotencyRecord, Resolution
 from config.errors import Conflict
-from directory.models import Agency, Membership, User
+from directory.authority import members_with_roles
+from directory.models import Agency, Role, User
 from ops.context import current_request_id, is_well_formed
 from planning.models import Plan, PlanStatus
 
@@ -71,9 +74,10 @@ def audit_record(
     that lock is what orders one plan's events, so the last hash read here is the last one. A
     caller without it loses a race on the chain's unique link (IntegrityError), never forks it.
 
-    ``request_id`` is the id the request-id middleware validated (``request.request_id``); left
-    empty, the current one (``ops.context``: the request's, or the Celery task's) is used. A
-    value that is not a well-formed id is never stored: the current id replaces it.
+    The request id is the current one (``ops.context``: the request's, as the request-id
+    middleware validated it, or the Celery task's): callers pass none. ``request_id`` only
+    overrides it with another well-formed id; a malformed one is never stored (the current id
+    replaces it).
     """
     if request_id and not is_well_formed(request_id):
         logger.warning("audit_record got a malformed request id; storing the validated one instead")
@@ -150,42 +154,14 @@ def idempotency_records_purge(*, now: dt.datetime | None = None) -> int:
         deleted += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]
 
 
-def history(plan: Plan):
-    return plan.events.select_related("actor", "acting_for", "agency").order_by("id")
-
-
 # --- notifications (outbox rows in the same transaction) --------------------------------------
 
 
-def _members(agency_ids: list[int], roles: tuple[str, ...] | None = None) -> list[User]:
-    qs = Membership.objects.filter(agency_id__in=agency_ids, user__is_active=True)
-    if roles:
-        qs = qs.filter(role__in=roles)
-    return list(User.objects.filter(pk__in=qs.values("user_id")))
-
-
-def _notify(**kwargs) -> None:
+def notify(**kwargs) -> None:
+    """An outbox row in the caller's transaction (``notifications.services.notify``)."""
     from notifications import services as notifications
 
     notifications.notify(**kwargs)
-
-
-def announce_task(*, item, title_vi: str, title_en: str) -> None:
-    """A task for you (assigned) or your agency (claimable)."""
-    from workflows import routes
-
-    spec = routes.step_spec(item.step)
-    roles = tuple({role for action in spec.actions.values() for role in action.roles})
-    recipients = [item.assignee] if item.assignee else _members([item.agency_id], roles)
-    plan = item.plan
-    _notify(
-        recipients=recipients,
-        kind="task",
-        plan=plan,
-        link=reverse("workflows:plan-task", args=[plan.pk]),
-        text_vi=f"Việc mới: {title_vi} — {plan.get_plan_type_display()} {plan.cycle.year}, {plan.unit.name}",
-        text_en=f"New task: {title_en} — plan {plan.cycle.year}, {plan.unit.name}",
-    )
 
 
 OUTCOME_TEXT = {
@@ -202,24 +178,25 @@ OUTCOME_TEXT = {
 }
 
 
-def announce_outcome(*, event: AuditEvent) -> None:
-    """Tell the plan's own unit what happened to its plan (returned, accepted, approved, …)."""
+def announce_outcome(*, event: AuditEvent, link: str) -> None:
+    """Tell the plan's own unit what happened to its plan (returned, accepted, approved, …);
+    ``link``: the page the notice opens (the flow's task page, which the caller names)."""
     if event.action not in OUTCOME_TEXT:
         return
     kind, vi, en = OUTCOME_TEXT[event.action]
     plan = event.plan
     values = {"reason": event.comment, "resolution": event.data.get("resolution_number", "")}
     own_agencies = list(Agency.objects.filter(unit_id=plan.unit_id).values_list("pk", flat=True))
-    recipients = set(_members(own_agencies, ("drafter", "head")))
+    recipients = set(members_with_roles(own_agencies, (Role.DRAFTER, Role.HEAD)))
     if plan.last_edited_by_id:
         recipients.add(plan.last_edited_by)
     recipients.discard(event.actor)
     title = f"{plan.get_plan_type_display()} {plan.cycle.year}, {plan.unit.name}"
-    _notify(
+    notify(
         recipients=recipients,
         kind=kind,
         plan=plan,
-        link=reverse("workflows:plan-task", args=[plan.pk]),
+        link=link,
         text_vi=f"{vi.format(**values)} — {title}",
         text_en=f"{en.format(**values)} — {title}",
         event_id=event.pk,

@@ -17,6 +17,7 @@ body, a database outage, any 500) is rewritten by ``config.middleware.APIErrorMi
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -59,6 +60,10 @@ class Conflict(Exception):
     """The request is valid but clashes with the current state (HTTP 409)."""
 
     code = "conflict"
+
+    def extra(self) -> dict[str, Any]:
+        """What the answer carries beside ``detail`` and ``code`` (a blocked precondition's list)."""
+        return {}
 
 
 class RequestTooLarge(APIException):
@@ -150,21 +155,52 @@ def validation_detail(exc: DjangoValidationError) -> dict | list:
     return {"non_field_errors": exc.messages}
 
 
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """How a service's exception is answered, by the API (``body``) and by a page alike.
+
+    ``fields``: a 400's field errors (nested as the API shows them); ``form_errors``: the same
+    flat, per field, as a form shows them; ``extra``: what a 409 carries beside its message
+    (a blocked precondition's ``blocking`` list)."""
+
+    status: int
+    code: str
+    detail: str = ""
+    fields: Any = None
+    form_errors: dict[str, list[str]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def body(self) -> dict[str, Any]:
+        return {**error_body(self.status, detail=self.detail or None, code=self.code, fields=self.fields), **self.extra}
+
+
+# What services raise and a page answers itself (see the module docstring): ``error_answer``
+# answers each of them; an Http404 goes on to Django's (or DRF's) own 404.
+SERVICE_ERRORS = (DjangoValidationError, PermissionDenied, Conflict)
+
+
+def error_answer(exc: BaseException) -> ErrorAnswer | None:
+    """The one mapping from a service's exception to an answer (400, 403, 404, 409), shared by
+    the API (``api_exception_handler``) and the pages (``workflows.views.plan_task``); None for
+    anything else (an Http404, answered by Django or DRF; a bug: Django answers 500)."""
+    if isinstance(exc, DjangoValidationError):
+        form_errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        return ErrorAnswer(400, "invalid", fields=validation_detail(exc), form_errors=form_errors)
+    if isinstance(exc, Conflict):
+        return ErrorAnswer(409, exc.code, detail=str(exc), extra=exc.extra())
+    if isinstance(exc, PermissionDenied):
+        return ErrorAnswer(403, "permission_denied", detail=str(exc) or _("Bạn không có quyền thực hiện thao tác này."))
+    return None
+
+
 def api_exception_handler(exc, context):
     """DRF's handler, every answer in the one error shape (see the module docstring).
 
     Returns None for what is not an API error (a bug, a database outage): Django then answers
     500, which APIErrorMiddleware turns into JSON (503 for a database outage)."""
-    if isinstance(exc, DjangoValidationError):
-        body = error_body(400, fields=validation_detail(exc), code="invalid")
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, Conflict):
-        return Response(error_body(409, detail=str(exc), code=exc.code), status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, PermissionDenied) and not exc.args:
-        return Response(
-            error_body(403, detail=_("Bạn không có quyền thực hiện thao tác này."), code="permission_denied"),
-            status=status.HTTP_403_FORBIDDEN,
-        )
+    answer = error_answer(exc)
+    if answer is not None:
+        return Response(answer.body(), status=answer.status)
     # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES, which imports
     # config.parsers, which imports this module.
     from rest_framework.views import exception_handler

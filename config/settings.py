@@ -335,7 +335,8 @@ STORAGES = {
     },
 }
 # Uploaded files (plan attachments, issued documents) are never served from a public URL: the
-# views of dossier and documents check access. Largest attachment accepted (bytes; checked by dossier.services.attachment_upload).
+# views of dossier and documents check access.
+# Largest attachment accepted (bytes; checked by dossier.services.attachment_upload).
 DOSSIER_MAX_UPLOAD_BYTES = env.int("DOSSIER_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 WHITENOISE_USE_FINDERS = DEMO
 WHITENOISE_AUTOREFRESH = DEMO  # the demo serves straight from the source folders, no collectstatic

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from approvals.models import AuditEvent
@@ -20,17 +20,9 @@ from deadlines import clock, conf, milestones
 from deadlines.models import DeadlineExtension, MilestoneOverride
 from deadlines.thresholds import due_day
 from deadlines.workdays import WorkingCalendar
-from directory.models import (
-    AdministrativeUnit,
-    Agency,
-    AgencyKind,
-    Delegation,
-    Membership,
-    ProgrammeSetting,
-    Role,
-    Tier,
-    User,
-)
+from directory.authority import Authority as OfficerAuthority
+from directory.authority import MemberIndex, authority_of
+from directory.models import AdministrativeUnit, Agency, AgencyKind, ProgrammeSetting, Role, Tier, User
 from planning import selectors as plan_selectors
 from planning.models import Cycle, Plan, PlanStatus, PlanType
 from workflows import routes
@@ -98,7 +90,7 @@ def current_step(plan: Plan) -> str:
 
 
 def is_administrator(user: User) -> bool:
-    return bool(user.is_superuser) or Membership.objects.filter(user=user, role=Role.ADMINISTRATOR).exists()
+    return authority_of(user).is_administrator
 
 
 def supervising_agencies(units: Iterable[AdministrativeUnit], period: str) -> dict[int, Agency | None]:
@@ -156,24 +148,6 @@ def supervising_agency(unit: AdministrativeUnit, period: str) -> Agency | None:
     return supervising_agencies([unit], period)[unit.pk]
 
 
-def head_authority(user: User, today: dt.date) -> dict[int, User | None]:
-    """agency id → None (the user is its head) or the head they stand in for today (delegation)."""
-    result: dict[int, User | None] = {}
-    # One filter() call: the principal's head membership must be in the delegation's agency.
-    delegations = Delegation.objects.filter(
-        deputy=user,
-        starts_on__lte=today,
-        ends_on__gte=today,
-        principal__memberships__role=Role.HEAD,
-        principal__memberships__agency_id=F("agency_id"),
-    ).select_related("principal")
-    for delegation in delegations:
-        result.setdefault(delegation.agency_id, delegation.principal)
-    for agency_id in Membership.objects.filter(user=user, role=Role.HEAD).values_list("agency_id", flat=True):
-        result[agency_id] = None
-    return result
-
-
 @dataclass(frozen=True)
 class Authority:
     allowed: bool
@@ -182,68 +156,24 @@ class Authority:
     administrator: bool = False
 
 
-def extension_authority(*, user: User, plan: Plan) -> Authority:
+def extension_authority(*, user: User, plan: Plan, authority: OfficerAuthority | None = None) -> Authority:
     """May ``user`` extend this unit's deadline: an administrator, or the head (or their deputy
-    under a delegation) of the supervising level's standing agency."""
-    if is_administrator(user):
+    under a delegation) of the supervising level's standing agency (``directory.authority``)."""
+    authority = authority or authority_of(user)
+    if authority.is_administrator:
         return Authority(True, administrator=True)
     agency = supervising_agency(plan.unit, plan.cycle.period.code)
     if agency is None:
         return Authority(False)
-    heads = head_authority(user, clock.today())
-    if agency.pk in heads:
-        return Authority(True, agency=agency, acting_for=heads[agency.pk])
-    return Authority(False, agency=agency)
+    allowed, acting_for = authority.check(agency.pk, (Role.HEAD,))
+    return Authority(allowed, agency=agency, acting_for=acting_for)
 
 
 # --- who hears a reminder ----------------------------------------------------------------------
 
 
-@dataclass
-class MemberIndex:
-    """Active members of some agencies with their roles, loaded in one query."""
-
-    by_agency: dict[int, list[tuple[User, str]]] = field(default_factory=lambda: defaultdict(list))
-
-    @classmethod
-    def load(cls, agency_ids: Iterable[int], *, only: tuple[str, ...] = ()) -> MemberIndex:
-        """One query; one ``User`` per officer however many of these agencies they belong to
-        (the sweep loads the members of a whole batch's agencies). ``only``: the user fields to
-        load (all by default; the sweep hands its users to ``notify``, which reads the id and
-        ``is_active``)."""
-        index = cls()
-        ids = set(agency_ids)
-        if not ids:
-            return index
-        base = User.objects.only(*only) if only else User.objects.all()
-        rows = (
-            base.filter(is_active=True, memberships__agency_id__in=ids)
-            .annotate(member_of=F("memberships__agency_id"), member_role=F("memberships__role"))
-            .order_by("pk")
-        )
-        users: dict[int, User] = {}
-        for row in rows:
-            user = users.setdefault(row.pk, row)
-            index.by_agency[row.member_of].append((user, row.member_role))
-        return index
-
-    def members(self, agency_id: int, roles: Iterable[str]) -> list[User]:
-        wanted = set(roles)
-        seen: dict[int, User] = {}
-        for user, role in self.by_agency.get(agency_id, []):
-            if role in wanted:
-                seen.setdefault(user.pk, user)
-        return list(seen.values())
-
-
-def step_roles(step: str) -> tuple[str, ...]:
-    """Roles that act at a step: those its actions allow, plus the drafters of a draft (they
-    write it, though only the head may submit it)."""
-    spec = routes.step_spec(step)
-    roles = {role for action in spec.actions.values() for role in action.roles}
-    if step == "draft":
-        roles.add(Role.DRAFTER)
-    return tuple(sorted(roles))
+# The roles a step's task is for come from the route (``workflows.routes.step_roles``).
+step_roles = routes.step_roles
 
 
 def actors_of(item: WorkItem, members: MemberIndex) -> list[User]:
@@ -373,9 +303,9 @@ def dashboard(*, user: User, cycle: Cycle, plan_type: str, calendar: WorkingCale
         found = milestones.find(milestone_cache[province_id], plan.unit.tier, step)
         return found.due_on if found else None
 
-    administrator = is_administrator(user)
+    authority = authority_of(user, on=today)
+    administrator = authority.is_administrator
     supervisors = supervising_agencies([p.unit for p in plans], cycle.period.code) if not administrator else {}
-    heads = head_authority(user, today) if not administrator else {}
     at_risk_days = conf.at_risk_days()
 
     levels: dict[str, list[UnitRow]] = defaultdict(list)
@@ -400,7 +330,7 @@ def dashboard(*, user: User, cycle: Cycle, plan_type: str, calendar: WorkingCale
                 state=state,
                 days_left=days_left,
                 extended=(plan.pk, step) in extensions,
-                may_extend=administrator or (supervisor is not None and supervisor.pk in heads),
+                may_extend=administrator or (supervisor is not None and authority.may(supervisor.pk, (Role.HEAD,))),
             )
         )
     return [Level(tier, str(Tier(tier).label), levels[tier]) for tier in TIER_ORDER if levels.get(tier)]

@@ -136,9 +136,7 @@ def _floor_days(plan: Plan, step: str) -> int:
 
 
 @transaction.atomic
-def deadline_extend(
-    *, actor: User, plan_id: int, due_on: dt.date, reason: str, step: str = "", request_id: str = ""
-) -> DeadlineExtension:
+def deadline_extend(*, actor: User, plan_id: int, due_on: dt.date, reason: str, step: str = "") -> DeadlineExtension:
     """Move one unit's deadline for ``step`` (default: the step it is at now) to ``due_on``.
 
     Allowed to an administrator or the head of the supervising level's standing agency (or their
@@ -187,8 +185,7 @@ def deadline_extend(
         from_status=plan.status,
         comment=reason,
         data={"from": current, "to": due_on},
-        request_id=request_id,
-    )
+    )  # the audit row takes the request's id from its context (ops.context)
     extension = DeadlineExtension.objects.create(
         plan=plan,
         step=step,

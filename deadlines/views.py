@@ -106,7 +106,6 @@ def extend(request: HttpRequest, plan_id: int) -> HttpResponse:
                     step=step,
                     due_on=form.cleaned_data["due_on"],
                     reason=form.cleaned_data["reason"],
-                    request_id=getattr(request, "request_id", ""),  # validated by ops.middleware, never the raw header
                 )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():

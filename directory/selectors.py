@@ -10,7 +10,8 @@ from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
-from directory import unitdata
+from config import clock
+from directory import authority, unitdata
 from directory.models import AdministrativeUnit, Agency, Delegation, Membership, Structure, Tier, UnitSuccession, User
 
 
@@ -80,10 +81,9 @@ def memberships_of(user: User) -> QuerySet[Membership]:
     )
 
 
-def delegations_active_for(*, deputy: User, on: dt.date) -> QuerySet[Delegation]:
-    return Delegation.objects.filter(deputy=deputy, starts_on__lte=on, ends_on__gte=on).select_related(
-        "principal", "agency"
-    )
+def delegations_active_for(*, deputy: User, on: dt.date | None = None) -> QuerySet[Delegation]:
+    """The delegations the officer holds on ``on`` (the application's today by default)."""
+    return authority.delegations_of(deputy, on or clock.today())
 
 
 def agencies_of_unit(unit: AdministrativeUnit) -> QuerySet[Agency]:

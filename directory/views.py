@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone, translation
+from django.utils import translation
 
 from directory import selectors
 from directory.models import Structure
@@ -18,7 +18,7 @@ def home(request: HttpRequest) -> HttpResponse:
     from workflows import selectors as workflows
 
     memberships = selectors.memberships_of(request.user)
-    delegations = selectors.delegations_active_for(deputy=request.user, on=timezone.localdate())
+    delegations = selectors.delegations_active_for(deputy=request.user)  # on the application's today
     language = translation.get_language()
     recent = [(n, n.text_for(language)) for n in notifications.notifications_for(request.user)[:RECENT_NOTIFICATIONS]]
     return render(

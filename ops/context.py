@@ -37,6 +37,7 @@ def accept_or_new(incoming: str | None) -> str:
 def current_request_id() -> str:
     """The validated id of the work in progress (request or task); "" outside both.
 
-    The one source of a request id for anything stored: never read ``X-Request-ID`` yourself
-    (``request.request_id`` holds the same value inside a request)."""
+    The one source of a request id for anything stored: never read ``X-Request-ID`` yourself,
+    and never pass the id down as a parameter (``approvals.services.audit_record`` reads it
+    here, for the web pages, the API, the jobs and the commands alike)."""
     return request_id_var.get()

@@ -12,7 +12,8 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, 
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from directory.models import AdministrativeUnit, Membership, Role, Tier, User
+from directory import authority
+from directory.models import AdministrativeUnit, Role, Tier, User
 from directory.selectors import units_operated_by
 from planning.models import (
     BudgetLine,
@@ -94,7 +95,7 @@ def plan_get_for_user(*, user: User, plan_id: int, for_update: bool = False) -> 
 
 
 def user_roles_on_unit(user: User, unit: AdministrativeUnit) -> set[str]:
-    return set(Membership.objects.filter(user=user, agency__unit=unit).values_list("role", flat=True))
+    return authority.roles_in_unit(user, unit.pk)
 
 
 EDITOR_ROLES = frozenset({Role.DRAFTER, Role.HEAD})

@@ -9,18 +9,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from approvals import services as approvals
-from config.errors import Conflict
+from approvals import selectors as decisions
 from deadlines import clock
 from directory.models import AdministrativeUnit
 from planning import selectors as plan_selectors
 from planning.api import PlanCreateSerializer, PlanListView, PlanSerializer
 from planning.models import Cycle
 from workflows import selectors, services
+from workflows.action_request import parse_action_request
 from workflows.models import WorkItem
 
 
 class ActionBody(serializers.Serializer):
+    """The body's schema (for the OpenAPI document); ``workflows.action_request`` parses it."""
+
     comment = serializers.CharField(allow_blank=True, required=False, default="")
     idempotency_key = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
     resolution_number = serializers.CharField(max_length=64, required=False)
@@ -96,27 +98,10 @@ class PlanActionView(APIView):
         ),
     )
     def post(self, request: Request, plan_id: int, action: str) -> Response:
-        body = ActionBody(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
-        comment, key, reply = data.pop("comment"), data.pop("idempotency_key"), data.pop("reply")
-        key = key or request.headers.get("Idempotency-Key", "")
-        try:
-            result = services.plan_act(
-                actor=request.user,
-                plan_id=plan_id,
-                action=action,
-                comment=comment,
-                fields=data,
-                idempotency_key=key,
-                request_id=getattr(request._request, "request_id", ""),
-                reply=reply,
-            )
-        except services.PreconditionFailed as exc:
-            return Response({"detail": str(exc), "code": exc.code, "blocking": exc.detail}, status=409)
-        except Conflict:
-            raise
-        return Response(result)
+        # One parser for the API's JSON and the task page's form; every error is answered by
+        # config.errors (400/403/404/409, a blocked precondition's list included).
+        body = parse_action_request(action=action, data=request.data, headers=request.headers)
+        return Response(services.plan_act(actor=request.user, plan_id=plan_id, **body.act_kwargs()))
 
 
 class TaskListView(APIView):
@@ -168,6 +153,6 @@ class PlanHistoryView(APIView):
                     "request_id": e.request_id,
                     "at": e.created_at,
                 }
-                for e in approvals.history(plan)
+                for e in decisions.history(plan)
             ]
         )

@@ -77,6 +77,7 @@ class StepSpec:
     agency: str
     actions: dict[str, ActionSpec]
     lanes: tuple[Lane, ...] = field(default=())
+    writers: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -140,7 +141,18 @@ def step_spec(name: str) -> StepSpec:
         agency=raw.get("agency", ""),
         actions=actions,
         lanes=lanes,
+        writers=tuple(raw.get("writers", ())),
     )
+
+
+@cache
+def step_roles(name: str) -> tuple[str, ...]:
+    """The roles whose officers a task at this step is for (its notice, its reminders): those
+    its actions allow, plus its writers (the drafters of a draft: they write it, though only
+    the head may submit it)."""
+    spec = step_spec(name)
+    roles = {role for action in spec.actions.values() for role in action.roles} | set(spec.writers)
+    return tuple(sorted(roles))
 
 
 def direction(plan_type: str) -> str:

@@ -14,11 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
-from django.utils import timezone
 
 from approvals.models import Resolution
 from deadlines import clock
-from directory.models import Delegation, Membership, User
+from directory.authority import Authority, authority_of
+from directory.models import User
 from planning import diff as plan_diff
 from planning import selectors as plan_selectors
 from planning.models import EDITABLE_STATUSES, FundingSource, Plan, PlanRound, PlanStatus
@@ -27,14 +27,10 @@ from workflows.models import WorkItem
 ZERO = Decimal("0")
 
 
-def agency_ids_of(user: User) -> list[int]:
-    """The user's agencies, plus those where they stand in for someone today (one query)."""
-    today = timezone.localdate()
-    own = Membership.objects.filter(user=user).values_list("agency_id", flat=True)
-    delegated = Delegation.objects.filter(deputy=user, starts_on__lte=today, ends_on__gte=today).values_list(
-        "agency_id", flat=True
-    )
-    return list(own.union(delegated))
+def agency_ids_of(user: User, authority: Authority | None = None) -> list[int]:
+    """The user's agencies, plus those where they stand in for someone today
+    (``directory.authority``; from memory when the request's authority is given)."""
+    return (authority or authority_of(user)).agency_ids
 
 
 @dataclass(frozen=True)

@@ -11,23 +11,27 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import STATUS
 
 from approvals import services as approvals
 from config.errors import Conflict
 from deadlines import services as deadlines
-from directory.models import Agency, Delegation, Membership, Role, Tier, User
+from directory.authority import Authority, authority_of, members_with_roles
+from directory.models import Agency, Role, Tier, User
 from planning import completeness
 from planning import selectors as plan_selectors
 from planning import services as planning
@@ -38,8 +42,6 @@ from workflows.models import PlanProcess, WorkItem
 logger = logging.getLogger(__name__)
 
 OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
-# Actions outside the route's current step, taken by the level above or by the plan's own head.
-SIDE_ACTIONS = ("waive", "reopen", "amend")
 AMENDABLE = (PlanStatus.APPROVED, PlanStatus.CLOSED, PlanStatus.ACCEPTED, PlanStatus.GUIDANCE_ISSUED)
 # Row lock on the plan. Only the concurrency control test turns it off, to show the race.
 _ROW_LOCK = True
@@ -54,6 +56,9 @@ class PreconditionFailed(Conflict):
         super().__init__(message)
         self.detail = detail
 
+    def extra(self) -> dict[str, Any]:
+        return {"blocking": self.detail}
+
 
 class PlanIncomplete(PreconditionFailed):
     """A submission of a plan that lacks what its type and level require
@@ -62,48 +67,85 @@ class PlanIncomplete(PreconditionFailed):
     code = "plan_incomplete"
 
 
-@dataclass
-class Option:
-    """An action the caller could take on a plan now."""
+@dataclass(frozen=True)
+class _Choice:
+    """What both kinds of option share: the action, the agency whose officers may take it, and
+    whether (and for whom, under a delegation) this caller may."""
 
     action: str
-    label: str
-    step: str
-    fields: list[str]
-    required: list[str]
-    item: WorkItem | None = field(default=None, repr=False)
-    agency: Agency | None = field(default=None, repr=False)
-    acting_for: User | None = field(default=None, repr=False)
-    allowed: bool = True
+    agency: Agency | None = field(repr=False)
+    acting_for: User | None = field(repr=False)
+    allowed: bool
+
+    step: ClassVar[str] = ""
+    fields: ClassVar[tuple[str, ...]] = ()
+    required: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def label(self) -> str:
+        return action_label(self.action)
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        for key in ("item", "agency", "acting_for", "allowed"):
-            data.pop(key)
-        data["acting_for"] = self.acting_for.display_name if self.acting_for else None
-        return data
+        return {
+            "action": self.action,
+            "label": self.label,
+            "step": self.step,
+            "fields": list(self.fields),
+            "required": list(self.required),
+            "acting_for": self.acting_for.display_name if self.acting_for else None,
+        }
 
 
-ACTION_LABELS = {
-    "submit": ("Trình", "Submit"),
-    "accept": ("Chấp nhận", "Accept"),
-    "return": ("Trả lại để chỉnh sửa", "Return for revision"),
-    "approve": ("Ghi nhận HĐND phê duyệt", "Record council approval"),
-    "report": ("Báo cáo Bộ", "Report to the ministry"),
-    "acknowledge": ("Xác nhận đã nhận", "Acknowledge"),
-    "issue_guidance": ("Ban hành hướng dẫn", "Issue guidance"),
-    "waive": ("Miễn (không chờ)", "Waive"),
-    "reopen": ("Mở lại để chỉnh sửa", "Re-open for revision"),
-    "amend": ("Điều chỉnh kế hoạch", "Amend the plan"),
+@dataclass(frozen=True)
+class RouteOption(_Choice):
+    """An action of the route's current step, on one of the plan's open tasks."""
+
+    item: WorkItem = field(repr=False)
+    spec: routes.ActionSpec = field(repr=False)
+
+    @property
+    def step(self) -> str:  # type: ignore[override]
+        return self.item.step
+
+    @property
+    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        return self.spec.field_names
+
+    @property
+    def required(self) -> tuple[str, ...]:  # type: ignore[override]
+        return self.spec.required_fields
+
+
+@dataclass(frozen=True)
+class SideOption(_Choice):
+    """An action outside the route's current step (``SIDE_ACTIONS``): no task is taken; the
+    reason is required."""
+
+    fields: ClassVar[tuple[str, ...]] = ("comment",)
+    required: ClassVar[tuple[str, ...]] = ("comment",)
+
+
+Option = RouteOption | SideOption
+
+# The labels of every action, through gettext (``locale/``). "Trình" alone already translates
+# a column header ("Submission"), so the button has its own context.
+ACTION_LABELS: dict[str, Any] = {
+    "submit": pgettext_lazy("action", "Trình"),
+    "accept": gettext_lazy("Chấp nhận"),
+    "return": gettext_lazy("Trả lại để chỉnh sửa"),
+    "approve": gettext_lazy("Ghi nhận HĐND phê duyệt"),
+    "report": gettext_lazy("Báo cáo Bộ"),
+    "acknowledge": gettext_lazy("Xác nhận đã nhận"),
+    "issue_guidance": gettext_lazy("Ban hành hướng dẫn"),
+    "waive": gettext_lazy("Miễn (không chờ)"),
+    "reopen": gettext_lazy("Mở lại để chỉnh sửa"),
+    "amend": gettext_lazy("Điều chỉnh kế hoạch"),
 }
 ALL_ACTIONS = tuple(ACTION_LABELS)
 
 
 def action_label(action: str) -> str:
-    vi, en = ACTION_LABELS[action]
-    from django.utils.translation import get_language
-
-    return en if (get_language() or "vi").startswith("en") else vi
+    return str(ACTION_LABELS[action])
 
 
 # --- opening plans and processes ---------------------------------------------------------------
@@ -132,7 +174,15 @@ def process_ensure(plan: Plan) -> None:
 # --- hooks called by the flow ------------------------------------------------------------------
 
 
+# The plan ``plan_act`` holds locked, for the flow's hooks it triggers (the acting unit, the
+# next task's inbox row): they read it from memory instead of loading it again.
+_acting_plan: ContextVar[Plan | None] = ContextVar("acting_plan", default=None)
+
+
 def _process_plan(process) -> Plan:
+    plan = _acting_plan.get()
+    if plan is not None and plan.pk == process.data["plan"]:
+        return plan
     return Plan.objects.select_related("unit__parent", "cycle__period").get(pk=process.data["plan"])
 
 
@@ -174,10 +224,31 @@ def work_item_open(activation) -> WorkItem:
         assignee=task.owner,
         due_at=deadlines.due_for(plan=plan, step=spec.name, lane=lane.name if lane else ""),
     )
-    approvals.announce_task(
+    announce_task(
         item=item, title_vi=lane.title_vi if lane else spec.title_vi, title_en=lane.title_en if lane else spec.title_en
     )
     return item
+
+
+def task_link(plan: Plan) -> str:
+    """The page where a plan's task is taken (every notice of the flow links to it)."""
+    return reverse("workflows:plan-task", args=[plan.pk])
+
+
+def announce_task(*, item: WorkItem, title_vi: str, title_en: str) -> None:
+    """A task for you (assigned) or your agency (claimable): the officers whose role the step
+    calls (``routes.step_roles``: its actions' roles, and the drafters of a draft)."""
+    roles = routes.step_roles(item.step)
+    recipients = [item.assignee] if item.assignee else members_with_roles([item.agency_id], roles)
+    plan = item.plan
+    approvals.notify(
+        recipients=recipients,
+        kind="task",
+        plan=plan,
+        link=task_link(plan),
+        text_vi=f"Việc mới: {title_vi} — {plan.get_plan_type_display()} {plan.cycle.year}, {plan.unit.name}",
+        text_en=f"New task: {title_en} — plan {plan.cycle.year}, {plan.unit.name}",
+    )
 
 
 def user_can_see_process(user: User, process) -> bool:
@@ -188,120 +259,124 @@ def user_can_see_process(user: User, process) -> bool:
 # --- who may do what ---------------------------------------------------------------------------
 
 
-def _authority(user: User, agency: Agency, roles: tuple[str, ...], today: dt.date) -> tuple[bool, User | None]:
-    """(may act, acting for whom): own role in the agency, or a delegation from someone holding it."""
-    if Membership.objects.filter(user=user, agency=agency, role__in=roles).exists():
-        return True, None
-    delegation = (
-        Delegation.objects.filter(
-            deputy=user,
-            agency=agency,
-            starts_on__lte=today,
-            ends_on__gte=today,
-            principal__memberships__agency=agency,
-            principal__memberships__role__in=roles,
-        )
-        .select_related("principal")
-        .first()
-    )
-    return (True, delegation.principal) if delegation else (False, None)
+def _open_items(plan: Plan) -> list[WorkItem]:
+    # With its viewflow task: completing it starts from the task row (``_complete``).
+    items = WorkItem.objects.filter(plan=plan, is_open=True).select_related("agency__unit", "task")
+    return list(items.order_by("id"))
 
 
-def _route_options(plan: Plan, user: User, today: dt.date, only: str | None = None) -> list[Option]:
+def _route_options(items: list[WorkItem], authority: Authority, only: str | None = None) -> list[RouteOption]:
     options = []
-    items = WorkItem.objects.filter(plan=plan, is_open=True).select_related("agency__unit").order_by("id")
     for item in items:
-        spec = routes.step_spec(item.step)
-        for name, action in spec.actions.items():
+        for name, spec in routes.step_spec(item.step).actions.items():
             if only is not None and name != only:
                 continue
-            allowed, acting_for = _authority(user, item.agency, action.roles, today)
+            allowed, acting_for = authority.check(item.agency_id, spec.roles)
             options.append(
-                Option(
-                    action=name,
-                    label=action_label(name),
-                    step=item.step,
-                    fields=list(action.field_names),
-                    required=list(action.required_fields),
-                    item=item,
-                    agency=item.agency,
-                    acting_for=acting_for,
-                    allowed=allowed,
+                RouteOption(
+                    action=name, agency=item.agency, acting_for=acting_for, allowed=allowed, item=item, spec=spec
                 )
             )
     return options
 
 
-def _parent_reviewer_agency(plan: Plan) -> Agency | None:
+def _parent_reviewer_agency(plan: Plan, items: list[WorkItem]) -> Agency | None:
     if plan.unit.parent_id is None or plan.parent_id is None:
+        return None
+    if plan.parent.status not in EDITABLE_STATUSES or routes.direction(plan.plan_type) != "bottom-up":
         return None
     return routes.standing_agency(plan.unit.parent, plan.cycle.period.code)
 
 
-def _side_options(plan: Plan, user: User, today: dt.date) -> list[Option]:
+def _own_standing_agency(plan: Plan, items: list[WorkItem]) -> Agency | None:
+    if items:  # an amendment opens a new round only once the route is done
+        return None
+    return routes.standing_agency(plan.unit, plan.cycle.period.code)
+
+
+def _waive(actor: User, plan: Plan) -> str:
+    _cancel_open_work(plan, actor, "waived")
+    return routes.END
+
+
+def _amend(actor: User, plan: Plan) -> str:
+    # A new round of the whole route against the frozen baseline.
+    planning.round_freeze(actor=actor, plan=plan, kind=PlanRound.Kind.AMENDMENT)
+    return routes.first_step(plan)
+
+
+@dataclass(frozen=True)
+class SideAction:
+    """A side action, declared once: when it is open, whose head takes it, what it does.
+
+    ``agency(plan, open items)``: the agency whose head may take it, None when it is not open
+    for the plan; ``prepare(actor, plan)``: what happens before the move, returning the step the
+    plan is at afterwards (``step`` when it is fixed); ``restart``: a new route starts at that
+    step (``returned``: as a return for revision)."""
+
+    statuses: tuple[str, ...]
+    target: str
+    agency: Callable[[Plan, list[WorkItem]], Agency | None]
+    step: str = ""
+    prepare: Callable[[User, Plan], str] | None = None
+    restart: bool = False
+    returned: bool = False
+
+
+SIDE_ACTIONS: dict[str, SideAction] = {
+    # The level above, on a child plan it will not wait for.
+    "waive": SideAction(
+        statuses=(PlanStatus.DRAFT, PlanStatus.RETURNED, PlanStatus.SUBMITTED),
+        target=PlanStatus.WAIVED,
+        agency=_parent_reviewer_agency,
+        prepare=_waive,
+    ),
+    # The level above, on a child plan it accepted or waived: back to its unit for revision.
+    "reopen": SideAction(
+        statuses=(PlanStatus.ACCEPTED, PlanStatus.WAIVED),
+        target=PlanStatus.RETURNED,
+        agency=_parent_reviewer_agency,
+        step="draft",
+        restart=True,
+        returned=True,
+    ),
+    # The plan's own head, once its route is done.
+    "amend": SideAction(
+        statuses=AMENDABLE, target=PlanStatus.DRAFT, agency=_own_standing_agency, prepare=_amend, restart=True
+    ),
+}
+
+
+def _side_options(plan: Plan, items: list[WorkItem], authority: Authority, only: str | None) -> list[SideOption]:
     options = []
-    parent_agency = _parent_reviewer_agency(plan)
-    parent_open = plan.parent_id is not None and plan.parent.status in EDITABLE_STATUSES
-    if parent_agency and parent_open and routes.direction(plan.plan_type) == "bottom-up":
-        if plan.status in (PlanStatus.DRAFT, PlanStatus.RETURNED, PlanStatus.SUBMITTED):
-            allowed, acting_for = _authority(user, parent_agency, (Role.HEAD,), today)
-            options.append(
-                Option(
-                    "waive",
-                    action_label("waive"),
-                    "",
-                    ["comment"],
-                    ["comment"],
-                    agency=parent_agency,
-                    acting_for=acting_for,
-                    allowed=allowed,
-                )
-            )
-        if plan.status in (PlanStatus.ACCEPTED, PlanStatus.WAIVED):
-            allowed, acting_for = _authority(user, parent_agency, (Role.HEAD,), today)
-            options.append(
-                Option(
-                    "reopen",
-                    action_label("reopen"),
-                    "",
-                    ["comment"],
-                    ["comment"],
-                    agency=parent_agency,
-                    acting_for=acting_for,
-                    allowed=allowed,
-                )
-            )
-    if plan.status in AMENDABLE and not WorkItem.objects.filter(plan=plan, is_open=True).exists():
-        own = routes.standing_agency(plan.unit, plan.cycle.period.code)
-        if own:
-            allowed, acting_for = _authority(user, own, (Role.HEAD,), today)
-            options.append(
-                Option(
-                    "amend",
-                    action_label("amend"),
-                    "",
-                    ["comment"],
-                    ["comment"],
-                    agency=own,
-                    acting_for=acting_for,
-                    allowed=allowed,
-                )
-            )
+    for name, side in SIDE_ACTIONS.items():
+        if (only is not None and name != only) or plan.status not in side.statuses:
+            continue
+        agency = side.agency(plan, items)
+        if agency is None:
+            continue
+        allowed, acting_for = authority.check(agency.pk, (Role.HEAD,))
+        options.append(SideOption(action=name, agency=agency, acting_for=acting_for, allowed=allowed))
     return options
 
 
-def plan_options(*, user: User, plan: Plan, action: str | None = None) -> list[Option]:
+def plan_options(
+    *, user: User, plan: Plan, action: str | None = None, authority: Authority | None = None
+) -> list[Option]:
     """Every action open on the plan now (or only ``action``), each marked whether this user
-    may take it. Acting asks for one action, so the others' role checks are not paid for."""
-    today = timezone.localdate()
-    options = _route_options(plan, user, today, only=action)
+    may take it (``directory.authority``: pass the request's ``authority`` to reuse it)."""
+    authority = authority or authority_of(user)
+    items = _open_items(plan)
+    options: list[Option] = []
+    if action not in SIDE_ACTIONS:
+        options += _route_options(items, authority, only=action)
     if action is None or action in SIDE_ACTIONS:
-        options += [o for o in _side_options(plan, user, today) if action is None or o.action == action]
+        options += _side_options(plan, items, authority, only=action)
     return options
 
 
-def actions_for_user(*, user: User, plan: Plan) -> list[Option]:
-    return [option for option in plan_options(user=user, plan=plan) if option.allowed]
+def actions_for_user(*, user: User, plan: Plan, authority: Authority | None = None) -> list[Option]:
+    return [option for option in plan_options(user=user, plan=plan, authority=authority) if option.allowed]
 
 
 # --- acting ------------------------------------------------------------------------------------
@@ -319,7 +394,7 @@ def _lock_plan(user: User, plan_id: int) -> Plan:
     return plan
 
 
-def _clean_fields(option: Option, comment: str, fields: dict[str, Any]) -> dict[str, Any]:
+def _clean_fields(option: Option, comment: str, fields: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     if "comment" in option.required and not comment.strip():
@@ -338,7 +413,7 @@ def _clean_fields(option: Option, comment: str, fields: dict[str, Any]) -> dict[
             errors["resolution_date"] = [_("Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy, ví dụ 15/12/2023.")]
         elif value is None:
             errors["resolution_date"] = [_("Cần ngày nghị quyết (dd/mm/yyyy).")]
-        elif value > timezone.localdate():
+        elif value > today:  # the application's today (the demo may move it)
             errors["resolution_date"] = [_("Ngày nghị quyết không thể ở tương lai.")]
         clean["resolution_date"] = value
     if "line_comments" in option.fields:
@@ -414,104 +489,148 @@ def plan_act(
     comment: str = "",
     fields: dict[str, Any] | None = None,
     idempotency_key: str = "",
-    request_id: str = "",
     reply: str = "",
 ) -> dict[str, Any]:
     """Take ``action`` on a plan (a submission's ``reply`` answers the last return in the plan's
     thread, ``dossier.services.return_reply``). Raises Http404 (not visible), PermissionDenied (visible, but the
     caller's role may not), Conflict (not possible in the current state, or lost a race),
-    ValidationError (a field is missing or wrong). Returns the new state."""
+    ValidationError (a field is missing or wrong). Returns the new state. The audit row takes
+    the id of the request or task in progress (``ops.context``)."""
     if action not in ALL_ACTIONS:
         raise ValidationError({"action": _("Thao tác không tồn tại.")})
-    fields = fields or {}
-    if idempotency_key:
-        replay = approvals.idempotent_replay(actor=actor, key=idempotency_key, plan_id=plan_id, action=action)
-        if replay is not None:
-            return replay
-    try:
-        with transaction.atomic():
-            plan = _lock_plan(actor, plan_id)
-            if idempotency_key:
-                replay = approvals.idempotent_replay(actor=actor, key=idempotency_key, plan_id=plan_id, action=action)
-                if replay is not None:
-                    return replay
-            options = plan_options(user=actor, plan=plan, action=action)
-            if not options:
-                raise Conflict(
-                    _("Không thể “%(action)s” khi kế hoạch đang “%(status)s”.")
-                    % {"action": action_label(action), "status": plan.get_status_display()}
-                )
-            permitted = [o for o in options if o.allowed]
-            if not permitted:
-                raise PermissionDenied(_("Vai trò của bạn không được thực hiện thao tác này."))
-            option = permitted[0]
-            clean = _clean_fields(option, comment, fields)
-            if action in SIDE_ACTIONS:
-                result = _side_action(actor, plan, option, comment.strip(), clean, request_id)
-            else:
-                result = _route_action(actor, plan, option, comment.strip(), clean, request_id)
-            if action == "submit" and reply.strip():
-                from dossier.services import return_reply
+    authority = authority_of(actor)  # once per request: what the caller holds, read before the lock
 
-                return_reply(actor=actor, plan=plan, text=reply)
-            if idempotency_key:
-                approvals.idempotent_record(actor=actor, key=idempotency_key, plan=plan, action=action, response=result)
-            return result
+    def act(plan: Plan) -> dict[str, Any]:
+        option = _permitted_option(plan, action, authority)
+        clean = _clean_fields(option, comment, fields or {}, today=authority.on)
+        if isinstance(option, SideOption):
+            return _side_action(actor, plan, option, comment.strip(), clean)
+        result = _route_action(actor, plan, option, comment.strip(), clean)
+        if action == "submit" and reply.strip():  # in the same transaction: a refused submit keeps no reply
+            from dossier.services import return_reply
+
+            return_reply(actor=actor, plan=plan, text=reply)
+        return result
+
+    try:
+        return _at_most_once(actor=actor, plan_id=plan_id, action=action, key=idempotency_key, act=act)
     except FlowLockFailed:
         raise Conflict(_("Kế hoạch đang được người khác xử lý. Vui lòng thử lại.")) from None
-    except IntegrityError:
-        # Two requests with one idempotency key raced past the replay check: answer the first.
-        if idempotency_key:
-            replay = approvals.idempotent_replay(actor=actor, key=idempotency_key, plan_id=plan_id, action=action)
-            if replay is not None:
-                return replay
-        raise
+
+
+def _at_most_once(
+    *, actor: User, plan_id: int, action: str, key: str, act: Callable[[Plan], dict[str, Any]]
+) -> dict[str, Any]:
+    """Lock the plan and ``act`` on it in one transaction, at most once per idempotency key.
+
+    The key is checked once, under the plan's row lock: a retry that waited for the first
+    request finds its answer and gets it again (``replayed``). Two requests with one key that
+    raced past the check meet at the record's unique key: the loser's transaction is rolled
+    back whole and tried once more, and then finds the winner's answer (or a Conflict, when the
+    key was used for another plan or action)."""
+    for last_try in (False, True):
+        try:
+            with transaction.atomic():
+                plan = _lock_plan(actor, plan_id)
+                token = _acting_plan.set(plan)
+                try:
+                    return _act_once(actor=actor, plan=plan, action=action, key=key, act=act)
+                finally:
+                    _acting_plan.reset(token)
+        except IntegrityError:
+            if not key or last_try:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _act_once(
+    *, actor: User, plan: Plan, action: str, key: str, act: Callable[[Plan], dict[str, Any]]
+) -> dict[str, Any]:
+    """Under the plan's lock: the first answer to the key if there is one, else act and keep it."""
+    if key:
+        replay = approvals.idempotent_replay(actor=actor, key=key, plan_id=plan.pk, action=action)
+        if replay is not None:
+            return replay
+    result = act(plan)
+    if key:
+        approvals.idempotent_record(actor=actor, key=key, plan=plan, action=action, response=result)
+    return result
+
+
+def _permitted_option(plan: Plan, action: str, authority: Authority) -> Option:
+    options = plan_options(user=authority.user, plan=plan, action=action, authority=authority)
+    if not options:
+        raise Conflict(
+            _("Không thể “%(action)s” khi kế hoạch đang “%(status)s”.")
+            % {"action": action_label(action), "status": plan.get_status_display()}
+        )
+    permitted = [o for o in options if o.allowed]
+    if not permitted:
+        raise PermissionDenied(_("Vai trò của bạn không được thực hiện thao tác này."))
+    return permitted[0]
 
 
 def _result(plan: Plan, action: str, step: str) -> dict[str, Any]:
     return {"plan": plan.pk, "action": action, "status": plan.status, "step": step, "round": plan.round_number}
 
 
-def _route_action(actor: User, plan: Plan, option: Option, comment: str, clean: dict, request_id: str) -> dict:
-    item = option.item
-    spec = routes.step_spec(item.step)
-    action_spec = spec.actions[option.action]
+def _freeze_submitted(actor: User, plan: Plan, clean: dict[str, Any]) -> None:
+    planning.round_freeze(actor=actor, plan=plan)
+
+
+def _record_resolution(actor: User, plan: Plan, clean: dict[str, Any]) -> None:
+    approvals.resolution_record(
+        actor=actor, plan=plan, number=clean["resolution_number"], date=clean["resolution_date"]
+    )
+
+
+def _freeze_approved(actor: User, plan: Plan, clean: dict[str, Any]) -> None:
+    planning.round_freeze(actor=actor, plan=plan, kind=PlanRound.Kind.APPROVED)
+
+
+Effect = Callable[[User, Plan, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class RouteEffects:
+    """What a route action does besides moving the plan: ``before`` the move, ``after`` it."""
+
+    before: tuple[Effect, ...] = ()
+    after: tuple[Effect, ...] = ()
+
+
+# Declared once per action; an action not listed only moves the plan (and the flow).
+ROUTE_EFFECTS: dict[str, RouteEffects] = {
+    "submit": RouteEffects(before=(_freeze_submitted,)),  # the submitted round, for the diff
+    "approve": RouteEffects(before=(_record_resolution,), after=(_freeze_approved,)),
+}
+NO_EFFECTS = RouteEffects()
+
+
+def _route_action(actor: User, plan: Plan, option: RouteOption, comment: str, clean: dict) -> dict:
+    item, action_spec = option.item, option.spec
     _check_requirements(plan, action_spec)
     goto = routes.resolve_goto(plan, item.step, action_spec.goto)
-    if spec.is_parallel and option.action == "accept":
+    if routes.step_spec(item.step).is_parallel and option.action == "accept":
         others_open = WorkItem.objects.filter(plan=plan, step=item.step, is_open=True).exclude(pk=item.pk).exists()
         if others_open:
             goto = item.step  # wait for the other lane; the plan stays in appraisal
     from_status = plan.status
-    if option.action == "submit":
-        planning.round_freeze(actor=actor, plan=plan)
-    if option.action == "approve":
-        approvals.resolution_record(
-            actor=actor, plan=plan, number=clean["resolution_number"], date=clean["resolution_date"]
-        )
+    effects = ROUTE_EFFECTS.get(option.action, NO_EFFECTS)
+    for effect in effects.before:
+        effect(actor, plan, clean)
     target = _target_status(option.action, goto, item.step)
     if target:
         approvals.plan_transition(plan=plan, target=target)
-    if option.action == "approve":
-        planning.round_freeze(actor=actor, plan=plan, kind=PlanRound.Kind.APPROVED)
-    event = _audit(
-        actor,
-        plan,
-        option,
-        step=item.step,
-        from_status=from_status,
-        comment=comment,
-        clean=clean,
-        request_id=request_id,
-    )
+    for effect in effects.after:
+        effect(actor, plan, clean)
+    event = _audit(actor, plan, option, step=item.step, from_status=from_status, comment=comment, clean=clean)
     _complete(item, actor, option.action, goto, returned=goto == "draft")
-    approvals.announce_outcome(event=event)
+    approvals.announce_outcome(event=event, link=task_link(plan))
     return _result(plan, option.action, goto)
 
 
-def _audit(
-    actor: User, plan: Plan, option: Option, *, step: str, from_status: str, comment: str, clean: dict, request_id: str
-):
+def _audit(actor: User, plan: Plan, option: Option, *, step: str, from_status: str, comment: str, clean: dict):
     """The audit row of an action: who (and for whom, under a delegation), in which agency."""
     return approvals.audit_record(
         plan=plan,
@@ -523,7 +642,6 @@ def _audit(
         from_status=from_status,
         comment=comment,
         data=clean,
-        request_id=request_id,
     )
 
 
@@ -571,23 +689,13 @@ def _cancel_open_work(plan: Plan, actor: User, outcome: str) -> None:
     )
 
 
-def _side_action(actor: User, plan: Plan, option: Option, comment: str, clean: dict, request_id: str) -> dict:
+def _side_action(actor: User, plan: Plan, option: SideOption, comment: str, clean: dict) -> dict:
+    side = SIDE_ACTIONS[option.action]
     from_status = plan.status
-    if option.action == "waive":
-        _cancel_open_work(plan, actor, "waived")
-        approvals.plan_transition(plan=plan, target=PlanStatus.WAIVED)
-        step = routes.END
-    elif option.action == "reopen":
-        approvals.plan_transition(plan=plan, target=PlanStatus.RETURNED)
-        step = "draft"
-    else:  # amend: a new round of the whole route against the frozen baseline
-        planning.round_freeze(actor=actor, plan=plan, kind=PlanRound.Kind.AMENDMENT)
-        approvals.plan_transition(plan=plan, target=PlanStatus.DRAFT)
-        step = routes.first_step(plan)
-    event = _audit(
-        actor, plan, option, step=step, from_status=from_status, comment=comment, clean=clean, request_id=request_id
-    )
-    if option.action in ("reopen", "amend"):
-        process_start(plan, step=step, returned=option.action == "reopen")
-    approvals.announce_outcome(event=event)
+    step = side.prepare(actor, plan) if side.prepare else side.step
+    approvals.plan_transition(plan=plan, target=side.target)
+    event = _audit(actor, plan, option, step=step, from_status=from_status, comment=comment, clean=clean)
+    if side.restart:
+        process_start(plan, step=step, returned=side.returned)
+    approvals.announce_outcome(event=event, link=task_link(plan))
     return _result(plan, option.action, step)

@@ -18,14 +18,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from approvals import services as approvals
-from config.errors import Conflict
+from approvals import selectors as decisions
+from config.errors import SERVICE_ERRORS, Conflict, error_answer
 from deadlines import clock
 from planning import search as plan_search
 from planning import selectors as plan_selectors
 from planning.models import Plan, PlanStatus, PlanType
 from planning.views import money_of
 from workflows import routes, selectors, services, task_selectors
+from workflows.action_request import parse_action_request
 
 
 @login_required
@@ -89,37 +90,17 @@ def plan_task(request: HttpRequest, plan_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         action = request.POST.get("action", "")
-        fields = {k: request.POST.get(k) for k in ("resolution_number", "resolution_date") if request.POST.get(k)}
-        line_comments = [
-            {"line": line, "comment": text.strip()}
-            for line, text in zip(request.POST.getlist("line_ref"), request.POST.getlist("line_comment"), strict=False)
-            if text.strip()
-        ]
-        if line_comments:
-            fields["line_comments"] = line_comments
         try:
-            result = services.plan_act(
-                actor=request.user,
-                plan_id=plan.pk,
-                action=action,
-                comment=request.POST.get("comment", ""),
-                fields=fields,
-                idempotency_key=request.POST.get("idempotency_key", ""),
-                reply=request.POST.get("reply", ""),
-            )
-        except ValidationError as exc:
-            errors = exc.message_dict
-            status = 400
-        except PermissionDenied as exc:
-            messages.error(request, str(exc) or _("Bạn không có quyền thực hiện thao tác này."))
-            status = 403
-        except services.PreconditionFailed as exc:
-            messages.error(request, str(exc))
-            errors = {"blocking": exc.detail}
-            status = 409
-        except Conflict as exc:
-            messages.error(request, str(exc))
-            status = 409
+            body = parse_action_request(action=action, data=request.POST, headers=request.headers)
+            result = services.plan_act(actor=request.user, plan_id=plan.pk, **body.act_kwargs())
+        except SERVICE_ERRORS as exc:  # the API's mapping (config.errors), shown on the page
+            answer = error_answer(exc)
+            status = answer.status
+            if status == 400:
+                errors = answer.form_errors
+            else:
+                messages.error(request, answer.detail)
+                errors = dict(answer.extra)
         else:
             messages.success(request, _("Đã thực hiện: %(action)s.") % {"action": services.action_label(action)})
             # Where the plan went and who holds it now (unit, agency, role).
@@ -171,7 +152,7 @@ def plan_history(request: HttpRequest, plan_id: int) -> HttpResponse:
         "workflows/history.html",
         {
             "plan": plan,
-            "events": approvals.history(plan),
+            "events": decisions.history(plan),
             "rounds": plan_selectors.rounds_of(plan),
         },
     )
