@@ -146,7 +146,11 @@ def step_owner(process) -> User | None:
     if process.data.get("step") != "draft" or not process.data.get("returned"):
         return None
     plan = _process_plan(process)
-    return plan.last_edited_by
+    editor = plan.last_edited_by
+    # Not to an officer who has since left the unit's agencies: the task goes to the agency.
+    if editor is None or not editor.is_active:
+        return None
+    return editor if Membership.objects.filter(user=editor, agency__unit=plan.unit).exists() else None
 
 
 def work_item_open(activation) -> WorkItem:
