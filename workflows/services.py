@@ -335,7 +335,10 @@ def _clean_fields(option: Option, comment: str, fields: dict[str, Any]) -> dict[
         clean["resolution_number"] = number
     if "resolution_date" in option.fields:
         raw = fields.get("resolution_date")
-        value = raw if isinstance(raw, dt.date) else (parse_date(str(raw)) if raw else None)
+        try:
+            value = raw if isinstance(raw, dt.date) else (parse_date(str(raw)) if raw else None)
+        except ValueError:  # well-formed but not a day of the calendar ("2024-02-30")
+            value = None
         if raw and value is None:
             value = _parse_vn_date(str(raw))
         if value is None:

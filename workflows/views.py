@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -178,6 +178,8 @@ def workbench(request: HttpRequest, plan_id: int) -> HttpResponse:
             try:
                 services.plan_act(actor=request.user, plan_id=int(child_id), action="accept")
                 accepted += 1
+            except Http404:  # a plan the officer cannot see (or none): named, never revealed
+                failed.append(f"{child_id}: {_('Không tìm thấy kế hoạch.')}")
             except (Conflict, PermissionDenied, ValidationError, ValueError) as exc:
                 failed.append(f"{child_id}: {exc}")
         if accepted:
