@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -10,10 +11,12 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.models import GroupObjectPermission
 
-from directory import selectors, unitdata
+from directory import selectors, signals, unitdata
 from directory.models import (
     AdministrativeUnit,
     Agency,
@@ -27,6 +30,8 @@ from directory.models import (
     User,
 )
 from directory.unitdata import UnitRecord
+
+logger = logging.getLogger(__name__)
 
 NATION_CODE = "VN"
 NATION_NAME = "Việt Nam"
@@ -428,19 +433,106 @@ def membership_title_error(*, role: str, title: str) -> str | None:
     return None
 
 
+def _role_error(role: str) -> ValidationError | None:
+    return None if role in Role.values else ValidationError({"role": _("Vai trò không hợp lệ.")})
+
+
 @transaction.atomic
-def membership_add(*, user: User, agency: Agency, role: str, title: str = "") -> Membership:
+def agency_groups_sync(*, user: User) -> None:
+    """Put the user in exactly the guardian groups of the agencies they hold a membership in.
+
+    The agency's group is what carries ``operate_unit`` on its unit (the plans, the inbox,
+    viewflow's tasks), so it follows the memberships and nothing else: every role of an agency
+    implies its group, and leaving an agency's last role leaves the group. Other groups are
+    left alone."""
+    wanted = set(Agency.objects.filter(memberships__user=user).values_list("group_id", flat=True))
+    held = set(user.groups.filter(agency__isnull=False).values_list("pk", flat=True))
+    if held - wanted:
+        user.groups.remove(*(held - wanted))
+    if wanted - held:
+        user.groups.add(*(wanted - held))
+
+
+def _agency_left(*, user: User, agency: Agency) -> None:
+    """What ends when ``user`` holds no role in ``agency`` any more: their delegations there —
+    as deputy or as principal — end yesterday (past days stay, for the documents they signed;
+    one not yet begun is deleted), and ``signals.agency_left`` tells the layers above (the flow
+    gives the agency's tasks assigned to them back to the agency)."""
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    ending = Delegation.objects.filter(agency=agency, ends_on__gt=yesterday).filter(Q(deputy=user) | Q(principal=user))
+    ending.filter(starts_on__gt=yesterday).delete()
+    ending.update(ends_on=yesterday)
+    signals.agency_left.send(sender=Agency, user=user, agency=agency)
+
+
+def _log(event: str, *, actor: User | None, membership: Membership, **extra: object) -> None:
+    logger.info(
+        event,
+        extra={
+            "actor": actor.username if actor else "",
+            "user": membership.user.username,
+            "agency": membership.agency_id,
+            "role": membership.role,
+            **extra,
+        },
+    )
+
+
+@transaction.atomic
+def membership_add(*, user: User, agency: Agency, role: str, title: str = "", actor: User | None = None) -> Membership:
     """Give ``user`` a role in ``agency``; joins the agency's permission group. A head (who
-    signs) needs a title: refused with the field named (``membership_title_error``)."""
-    if role not in Role.values:
-        raise ValidationError({"role": _("Vai trò không hợp lệ.")})
+    signs) needs a title: refused with the field named (``membership_title_error``).
+
+    ``actor`` is who did it (the admin's user; None for the loaders and the demo), logged."""
+    if error := _role_error(role):
+        raise error
     if error := membership_title_error(role=role, title=title):
         raise ValidationError({"title": error})
     membership, _created = Membership.objects.update_or_create(
         user=user, agency=agency, role=role, defaults={"title": title.strip()}
     )
-    user.groups.add(agency.group)
+    agency_groups_sync(user=user)
+    _log("membership_add", actor=actor, membership=membership)
     return membership
+
+
+@transaction.atomic
+def membership_remove(*, actor: User, membership: Membership) -> None:
+    """Take a role away. When it was the user's last role in the agency they leave its group
+    at once — no more plans of its unit, its inbox, its tasks — their tasks assigned there go
+    back to the agency and their delegations there end (``_agency_left``). Removing a
+    membership already gone changes nothing."""
+    locked = Membership.objects.select_for_update().select_related("user", "agency").filter(pk=membership.pk).first()
+    if locked is None:
+        return
+    user, agency = locked.user, locked.agency
+    locked.delete()
+    if not Membership.objects.filter(user=user, agency=agency).exists():
+        _agency_left(user=user, agency=agency)
+    agency_groups_sync(user=user)
+    _log("membership_remove", actor=actor, membership=locked)
+
+
+@transaction.atomic
+def membership_change_role(*, actor: User, membership: Membership, role: str, title: str | None = None) -> Membership:
+    """Change a membership's role (and title; ``None`` keeps it). The rules of
+    ``membership_add`` apply (a head needs a title); a role the user already holds in the agency
+    is refused naming ``role``. The permissions follow at once: what the user may do is read
+    from the role, and the agency's group stays (every role of an agency implies it)."""
+    locked = Membership.objects.select_for_update().select_related("user", "agency").get(pk=membership.pk)
+    if error := _role_error(role):
+        raise error
+    title = locked.title if title is None else title.strip()
+    if error := membership_title_error(role=role, title=title):
+        raise ValidationError({"title": error})
+    if role != locked.role and Membership.objects.filter(user=locked.user, agency=locked.agency, role=role).exists():
+        raise ValidationError({"role": _("Cán bộ đã có vai trò này trong cơ quan.")})
+    before = locked.role
+    locked.role, locked.title = role, title
+    locked.save(update_fields=["role", "title"])
+    agency_groups_sync(user=locked.user)
+    _log("membership_change_role", actor=actor, membership=locked, role_before=before)
+    return locked
 
 
 @transaction.atomic

@@ -31,7 +31,7 @@ from approvals import services as approvals
 from config.errors import Conflict
 from deadlines import services as deadlines
 from directory.authority import Authority, authority_of, members_with_roles
-from directory.models import Agency, Role, Tier, User
+from directory.models import Agency, Membership, Role, Tier, User
 from planning import completeness
 from planning import selectors as plan_selectors
 from planning import services as planning
@@ -196,7 +196,11 @@ def step_owner(process) -> User | None:
     if process.data.get("step") != "draft" or not process.data.get("returned"):
         return None
     plan = _process_plan(process)
-    return plan.last_edited_by
+    editor = plan.last_edited_by
+    # Not to an officer who has since left the unit's agencies: the task goes to the agency.
+    if editor is None or not editor.is_active:
+        return None
+    return editor if Membership.objects.filter(user=editor, agency__unit=plan.unit).exists() else None
 
 
 def work_item_open(activation) -> WorkItem:
