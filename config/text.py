@@ -110,3 +110,21 @@ def as_text(value: Any, *, multiline: bool = False) -> str:
 def xml_safe(text: str) -> str:
     """``text`` without the characters an XML file (.xlsx, .docx) cannot hold."""
     return XML_ILLEGAL.sub("", text) if isinstance(text, str) else text
+
+
+def model_text(model: type, field: str, value: Any) -> str:
+    """``as_text`` for a model's field: multi-line when the field is a TextField."""
+    from django.db import models
+
+    return as_text(value, multiline=isinstance(model._meta.get_field(field), models.TextField))
+
+
+def add_text_validators(form: Any) -> None:
+    """Give every text field of a Django form the rule: multi-line for a textarea, one line
+    otherwise (call at the end of the form's ``__init__``)."""
+    from django import forms
+
+    for field in form.fields.values():
+        if isinstance(field, forms.CharField):
+            multiline = isinstance(field.widget, forms.Textarea)
+            field.validators.append(validate_text if multiline else validate_single_line)

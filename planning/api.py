@@ -17,12 +17,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.params import int_param
+from config.text import validate_single_line
 from directory.models import AdministrativeUnit
 from planning import diff, selectors, services
 from planning.models import CYCLE_STRUCTURES, Cycle, Plan, PlanRound, PlanStatus, PlanType, ProgrammePeriod
 from workflows.selectors import plan_resolution, plan_resolutions_for
 
 THOUSANDTH = Decimal("0.001")
+ROUND_MAX = 2**31 - 1  # PlanRound.number is a PositiveIntegerField
 
 
 def money(value: Decimal) -> str:
@@ -122,9 +125,14 @@ class PlanCreateSerializer(serializers.Serializer):
 
 
 class PlanHeaderSerializer(serializers.Serializer):
+    """The header's texts: one line for the number and the place, several elsewhere (the
+    issuing body may be written on two lines, as printed)."""
+
     issuing_body = serializers.CharField(max_length=255, allow_blank=True, required=False)
-    number_symbol = serializers.CharField(max_length=64, allow_blank=True, required=False)
-    place = serializers.CharField(max_length=128, allow_blank=True, required=False)
+    number_symbol = serializers.CharField(
+        max_length=64, allow_blank=True, required=False, validators=[validate_single_line]
+    )
+    place = serializers.CharField(max_length=128, allow_blank=True, required=False, validators=[validate_single_line])
     issued_on = serializers.DateField(allow_null=True, required=False)
     legal_bases = serializers.CharField(allow_blank=True, required=False)
     purpose = serializers.CharField(allow_blank=True, required=False)
@@ -176,6 +184,13 @@ def source_json(source) -> dict[str, Any]:
         "short_en": source.short_en,
         "group": source.group,
     }
+
+
+def _body_object(request: Request) -> dict:
+    """The body as a JSON object; 400 for an array (the parser refuses bare scalars)."""
+    if not isinstance(request.data, dict):
+        raise ValidationError({"non_field_errors": "Cần một đối tượng JSON."})
+    return request.data
 
 
 def _body_list(request: Request, key: str) -> list:
@@ -304,12 +319,11 @@ class PlanListView(APIView):
             errors["type"] = [f"Must be one of {', '.join(PlanType.values)}."]
         if params.get("status") and params["status"] not in PlanStatus.values:
             errors["status"] = [f"Must be one of {', '.join(PlanStatus.values)}."]
-        if params.get("cycle") and not params["cycle"].isdigit():
-            errors["cycle"] = ["A cycle id."]
         if errors:
             raise ValidationError(errors)
+        cycle = int_param(params, "cycle", minimum=1)
         plans = selectors.plan_list(
-            user=request.user, cycle=params.get("cycle"), plan_type=params.get("type"), status=params.get("status")
+            user=request.user, cycle=cycle, plan_type=params.get("type"), status=params.get("status")
         )
         if params.get("unit"):
             plans = plans.filter(unit__code=params["unit"])
@@ -331,7 +345,7 @@ class PlanDetailView(PlanMixin, APIView):
     @extend_schema(request=PlanHeaderSerializer, responses=PlanSerializer)
     def patch(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
-        unknown = set(request.data) - set(PlanHeaderSerializer().fields)
+        unknown = set(_body_object(request)) - set(PlanHeaderSerializer().fields)
         if unknown:
             raise ValidationError(dict.fromkeys(sorted(unknown), "Trường này không sửa được qua API."))
         body = PlanHeaderSerializer(data=request.data, partial=True)
@@ -399,7 +413,7 @@ class PlanEnvelopeView(PlanMixin, APIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def put(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
-        services.envelope_set(actor=request.user, child=plan, ceilings=dict(request.data))
+        services.envelope_set(actor=request.user, child=plan, ceilings=dict(_body_object(request)))
         return self.get(request, plan_id)
 
 
@@ -428,11 +442,10 @@ class PlanDiffView(PlanMixin, APIView):
     )
     def get(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
-        try:
-            start = int(request.query_params["from"])
-            end = int(request.query_params["to"]) if request.query_params.get("to") else None
-        except (KeyError, ValueError):
-            raise ValidationError({"from": "Cần số thứ tự của lần trình (from, to)."}) from None
+        if not request.query_params.get("from"):
+            raise ValidationError({"from": "Cần số thứ tự của lần trình (from, to)."})
+        start = int_param(request.query_params, "from", minimum=1, maximum=ROUND_MAX)
+        end = int_param(request.query_params, "to", minimum=1, maximum=ROUND_MAX)
         old = get_object_or_404(PlanRound, plan=plan, number=start).snapshot
         new = get_object_or_404(PlanRound, plan=plan, number=end).snapshot if end else services.snapshot(plan)
         return Response({"from": start, "to": end or "current", **diff.snapshot_diff(old, new)})

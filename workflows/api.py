@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -11,6 +12,8 @@ from rest_framework.views import APIView
 
 from approvals import services as approvals
 from config.errors import Conflict
+from config.params import int_param
+from config.text import validate_single_line, validate_text
 from deadlines import clock
 from directory.models import AdministrativeUnit
 from planning import selectors as plan_selectors
@@ -19,13 +22,24 @@ from planning.models import Cycle
 from workflows import selectors, services
 from workflows.models import WorkItem
 
+IDEMPOTENCY_KEY_MAX = 100  # IdempotencyRecord.key
+
+
+class LineComment(serializers.Serializer):
+    """A comment on one line; whether it is complete is the service's rule."""
+
+    line = serializers.CharField(allow_blank=True, required=False, help_text="item code or line number")
+    comment = serializers.CharField(allow_blank=True, required=False, validators=[validate_text])
+
 
 class ActionBody(serializers.Serializer):
-    comment = serializers.CharField(allow_blank=True, required=False, default="")
-    idempotency_key = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
-    resolution_number = serializers.CharField(max_length=64, required=False)
+    comment = serializers.CharField(allow_blank=True, required=False, default="", validators=[validate_text])
+    idempotency_key = serializers.CharField(
+        max_length=IDEMPOTENCY_KEY_MAX, allow_blank=True, required=False, default="", validators=[validate_single_line]
+    )
+    resolution_number = serializers.CharField(max_length=64, required=False, validators=[validate_single_line])
     resolution_date = serializers.CharField(required=False, help_text="yyyy-mm-dd or dd/mm/yyyy")
-    line_comments = serializers.ListField(child=serializers.DictField(), required=False)
+    line_comments = serializers.ListField(child=LineComment(), required=False)
 
 
 def work_item_json(item: WorkItem, now) -> dict:
@@ -100,6 +114,10 @@ class PlanActionView(APIView):
         data = dict(body.validated_data)
         comment, key = data.pop("comment"), data.pop("idempotency_key")
         key = key or request.headers.get("Idempotency-Key", "")
+        if len(key) > IDEMPOTENCY_KEY_MAX:
+            raise serializers.ValidationError(
+                {"Idempotency-Key": [_("Tối đa %(n)d ký tự.") % {"n": IDEMPOTENCY_KEY_MAX}]}
+            )
         try:
             result = services.plan_act(
                 actor=request.user,
@@ -135,6 +153,7 @@ class TaskListView(APIView):
         if request.query_params.get("archive") in ("1", "true"):
             items = selectors.archive(user=request.user, agency_ids=agency_ids)[:200]
             return Response({"results": [work_item_json(i, now) for i in items]})
+        int_param(request.query_params, "cycle", minimum=1)  # 400 for what from_params would ignore
         filters = selectors.InboxFilters.from_params(request.query_params)
         items = selectors.inbox(user=request.user, filters=filters, agency_ids=agency_ids)[:200]
         return Response(
