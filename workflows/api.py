@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -40,6 +39,70 @@ class ActionBody(serializers.Serializer):
     resolution_number = serializers.CharField(max_length=64, required=False, validators=[validate_single_line])
     resolution_date = serializers.CharField(required=False, help_text="yyyy-mm-dd or dd/mm/yyyy")
     line_comments = serializers.ListField(child=LineComment(), required=False)
+
+
+class WorkItemSerializer(serializers.Serializer):
+    """A task (``work_item_json``)."""
+
+    id = serializers.IntegerField()
+    plan = serializers.IntegerField()
+    plan_type = serializers.CharField()
+    cycle = serializers.IntegerField(help_text="the cycle's year")
+    unit = serializers.CharField()
+    unit_name = serializers.CharField()
+    step = serializers.CharField()
+    lane = serializers.CharField()
+    title = serializers.CharField()
+    agency = serializers.CharField()
+    assignee = serializers.CharField(allow_null=True)
+    status = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    outcome = serializers.CharField()
+
+
+class TaskCountsSerializer(serializers.Serializer):
+    """The filter bar's counts of open tasks (``selectors.inbox_counts``)."""
+
+    total = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    step = serializers.DictField(child=serializers.IntegerField())
+    type = serializers.DictField(child=serializers.IntegerField())
+    cycle = serializers.DictField(child=serializers.IntegerField(), help_text="by the cycle's year")
+
+
+class TaskPageSerializer(serializers.Serializer):
+    counts = TaskCountsSerializer(required=False, help_text="not in the archive")
+    results = WorkItemSerializer(many=True)
+
+
+class HistoryEventSerializer(serializers.Serializer):
+    """One audit event of the plan, oldest first."""
+
+    id = serializers.IntegerField()
+    action = serializers.CharField()
+    step = serializers.CharField()
+    to = serializers.CharField()
+    actor = serializers.CharField()
+    acting_for = serializers.CharField(allow_null=True)
+    agency = serializers.CharField(allow_null=True)
+    comment = serializers.CharField()
+    round = serializers.IntegerField(allow_null=True)
+    data = serializers.JSONField()
+    request_id = serializers.CharField()
+    at = serializers.DateTimeField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.CharField()  # a keyword in Python
+        return fields
+
+
+class PlanActionsSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    actions = serializers.ListField(child=serializers.DictField())
 
 
 def work_item_json(item: WorkItem, now) -> dict:
@@ -83,7 +146,7 @@ class PlanCreateView(PlanListView):
 
 
 class PlanActionsView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=PlanActionsSerializer)
     def get(self, request: Request, plan_id: int) -> Response:
         plan = plan_selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
         return Response(
@@ -145,7 +208,7 @@ class TaskListView(APIView):
             OpenApiParameter("overdue", bool),
             OpenApiParameter("archive", bool),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=TaskPageSerializer,
     )
     def get(self, request: Request) -> Response:
         agency_ids = selectors.agency_ids_of(request.user)
@@ -165,7 +228,7 @@ class TaskListView(APIView):
 
 
 class PlanHistoryView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=HistoryEventSerializer(many=True))
     def get(self, request: Request, plan_id: int) -> Response:
         plan = plan_selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
         return Response(
