@@ -6,8 +6,10 @@ whatever ``DATA_UPLOAD_MAX_MEMORY_SIZE`` says (DRF reads the stream, not ``reque
 one reads at most that many bytes (413 beyond), counts the nesting before decoding anything
 (400 beyond ``API_JSON_MAX_DEPTH``, 32 by default: the deepest body the API takes, a line's
 amounts inside a list of lines, is 3), and refuses what no endpoint takes (a bare ``null``,
-number, string or boolean; numbers out of range such as ``1e400``). Every refusal is a
-ParseError or RequestTooLarge, answered as ``{"detail", "code"}`` by config.errors.
+number, string or boolean; numbers out of range such as ``1e400``) and any string holding a
+character no text field takes (``config.text``: a 400 naming the field, shaped like the body).
+Every refusal is a ParseError, ValidationError or RequestTooLarge, answered as
+``{"detail", "code"}`` by config.errors.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from typing import Any
 
 from django.conf import settings
 from rest_framework import parsers
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.utils import json
 
 from config.errors import RequestTooLarge
+from config.text import tree_errors
 
 # A JSON string (with its escapes) or one bracket: strings are skipped, brackets counted.
 _TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
@@ -88,4 +91,7 @@ class JSONParser(parsers.JSONParser):
             raise ParseError(f"JSON parse error - {exc}", code="parse_error") from exc
         if not isinstance(data, dict | list):
             raise ParseError("The JSON body must be an object or an array.", code="json_not_object")
+        errors = tree_errors(data)
+        if errors is not None:  # control characters, non-characters, lone surrogates: config.text
+            raise ValidationError(errors)
         return data

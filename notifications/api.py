@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.params import BIGINT_MAX
 from notifications import selectors, services
 from notifications.models import Kind
 
@@ -34,7 +35,7 @@ class NotificationSerializer(serializers.Serializer):
 
 
 class AfterQuerySerializer(serializers.Serializer):
-    after = serializers.IntegerField(min_value=0, default=0)
+    after = serializers.IntegerField(min_value=0, max_value=BIGINT_MAX, default=0)
     limit = serializers.IntegerField(min_value=1, max_value=selectors.MAX_BATCH, default=selectors.MAX_BATCH)
 
 

@@ -38,6 +38,8 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from redis.exceptions import RedisError
 
+from config.params import BIGINT_MAX
+from config.parsers import nesting_depth
 from directory.models import User
 from notifications import push, selectors
 
@@ -47,6 +49,9 @@ _LAYER_FAILURES = (OSError, TimeoutError, ChannelFull, RedisError)
 _SENT_IDS_KEPT = 1000  # ids remembered per socket to drop duplicate pushes
 SESSION_RECHECK_SECONDS = 300  # one session read per socket per five minutes at most
 CLOSE_SIGNED_OUT = 4401  # tells notifications.js not to reconnect
+# A client frame is {"type": "hello", "last_id": N} or {"type": "ping"}: bounded before decoding.
+MAX_FRAME_CHARS = 4096
+MAX_FRAME_DEPTH = 4
 
 
 def _signed_in(session_key: str | None, user_id: int) -> bool:
@@ -103,10 +108,16 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         if text_data is None:
             await self.send_json({"type": "error", "error": "text frames only"})
             return
+        if len(text_data) > MAX_FRAME_CHARS or nesting_depth(text_data, MAX_FRAME_DEPTH) > MAX_FRAME_DEPTH:
+            await self.send_json({"type": "error", "error": "message too large or too deeply nested"})
+            return
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):
             await self.send_json({"type": "error", "error": "invalid JSON"})
+            return
+        if not isinstance(content, dict):
+            await self.send_json({"type": "error", "error": "a message is a JSON object"})
             return
         await self.receive_json(content)
 
@@ -117,7 +128,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             return
         if kind == "hello":
             last_id = content.get("last_id") or 0
-            if not isinstance(last_id, int) or isinstance(last_id, bool) or last_id < 0:
+            if not isinstance(last_id, int) or isinstance(last_id, bool) or not 0 <= last_id <= BIGINT_MAX:
                 await self.send_json({"type": "error", "error": "last_id must be a non-negative integer"})
                 return
             await self._catch_up(last_id)

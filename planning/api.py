@@ -17,12 +17,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.params import int_param
+from config.text import validate_single_line
 from directory.models import AdministrativeUnit
 from planning import diff, search, selectors, services
 from planning.models import CYCLE_STRUCTURES, Cycle, Plan, PlanRound, PlanStatus, PlanType, ProgrammePeriod
 from workflows.selectors import plan_resolution, plan_resolutions_for
 
 THOUSANDTH = Decimal("0.001")
+ROUND_MAX = 2**31 - 1  # PlanRound.number is a PositiveIntegerField
 
 
 def money(value: Decimal) -> str:
@@ -122,9 +125,14 @@ class PlanCreateSerializer(serializers.Serializer):
 
 
 class PlanHeaderSerializer(serializers.Serializer):
+    """The header's texts: one line for the number and the place, several elsewhere (the
+    issuing body may be written on two lines, as printed)."""
+
     issuing_body = serializers.CharField(max_length=255, allow_blank=True, required=False)
-    number_symbol = serializers.CharField(max_length=64, allow_blank=True, required=False)
-    place = serializers.CharField(max_length=128, allow_blank=True, required=False)
+    number_symbol = serializers.CharField(
+        max_length=64, allow_blank=True, required=False, validators=[validate_single_line]
+    )
+    place = serializers.CharField(max_length=128, allow_blank=True, required=False, validators=[validate_single_line])
     issued_on = serializers.DateField(allow_null=True, required=False)
     legal_bases = serializers.CharField(allow_blank=True, required=False)
     purpose = serializers.CharField(allow_blank=True, required=False)
@@ -152,6 +160,103 @@ class LineSerializer(serializers.Serializer):
     total = serializers.DecimalField(max_digits=16, decimal_places=3, read_only=True)
 
 
+class SourceSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    title_vi = serializers.CharField()
+    title_en = serializers.CharField()
+    short_vi = serializers.CharField()
+    short_en = serializers.CharField()
+    group = serializers.CharField()
+
+
+class CatalogueItemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    parent = serializers.CharField(allow_null=True)
+    kind = serializers.CharField()
+    title_vi = serializers.CharField()
+    title_en = serializers.CharField()
+    lead_agency_kind = serializers.CharField()
+    lead_ministries = serializers.ListField(child=serializers.CharField())
+    levels = serializers.ListField(child=serializers.CharField(), help_text="tiers that may budget it (empty: all)")
+    budgetable = serializers.BooleanField()
+    verified = serializers.BooleanField()
+    local_code = serializers.CharField(allow_null=True)
+    local_title = serializers.CharField(allow_null=True)
+
+
+class CriterionIndicatorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    title_vi = serializers.CharField()
+    title_en = serializers.CharField()
+    unit = serializers.CharField()
+    kind = serializers.CharField()
+    targets = serializers.JSONField(help_text="target per commune group")
+    verified = serializers.BooleanField()
+
+
+class CriterionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    title_vi = serializers.CharField()
+    title_en = serializers.CharField()
+    indicators = CriterionIndicatorSerializer(many=True)
+
+
+class CatalogueSerializer(serializers.Serializer):
+    """A period's catalogue: its sources, items (with the province's local labels) and criteria."""
+
+    period = serializers.CharField()
+    title_vi = serializers.CharField()
+    title_en = serializers.CharField()
+    legal_basis = serializers.CharField()
+    owner_vi = serializers.CharField()
+    owner_en = serializers.CharField()
+    sources = SourceSerializer(many=True)
+    items = CatalogueItemSerializer(many=True)
+    criteria = CriterionSerializer(many=True)
+
+
+class IndicatorSerializer(serializers.Serializer):
+    """A plan's indicator (``services.snapshot_indicators``); PUT takes a list of these."""
+
+    code = serializers.CharField(allow_blank=True, required=False)
+    criterion = serializers.CharField(allow_null=True, required=False, help_text="a criterion indicator's code")
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    kind = serializers.CharField()
+    value = serializers.CharField(help_text="decimal string")
+    value_max = serializers.CharField(allow_null=True, required=False)
+    baseline = serializers.CharField(allow_null=True, required=False)
+
+
+class HouseholdSerializer(serializers.Serializer):
+    """A household the commune plan supports (``services.snapshot_households``)."""
+
+    code = serializers.CharField()
+    head_name = serializers.CharField()
+    cause = serializers.CharField(allow_blank=True, required=False)
+    planned_support = serializers.CharField(allow_blank=True, required=False)
+    responsible_organisation = serializers.CharField(allow_blank=True, required=False)
+
+
+class EnvelopeSerializer(serializers.Serializer):
+    ceilings = serializers.DictField(
+        child=serializers.CharField(allow_null=True), help_text="per source code: decimal string, or null"
+    )
+    violations = serializers.ListField(child=serializers.DictField())
+
+
+class RoundSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    kind = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField()
+    totals = serializers.DictField(child=serializers.CharField())
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
 def _line_json(line, sources) -> dict[str, Any]:
     """One line as the API shows it: every source of the period (zeros included) and the total."""
     sums = selectors.line_amounts(line, sources)
@@ -176,6 +281,13 @@ def source_json(source) -> dict[str, Any]:
         "short_en": source.short_en,
         "group": source.group,
     }
+
+
+def _body_object(request: Request) -> dict:
+    """The body as a JSON object; 400 for an array (the parser refuses bare scalars)."""
+    if not isinstance(request.data, dict):
+        raise ValidationError({"non_field_errors": "Cần một đối tượng JSON."})
+    return request.data
 
 
 def _body_list(request: Request, key: str) -> list:
@@ -220,7 +332,7 @@ class CatalogueView(APIView):
             OpenApiParameter("structure", str, description="of the province code (default three-tier)"),
         ]
     )
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=CatalogueSerializer)
     def get(self, request: Request) -> Response:
         period = request.query_params.get("period", "")
         province = None
@@ -307,12 +419,11 @@ class PlanListView(APIView):
             errors["type"] = [f"Must be one of {', '.join(PlanType.values)}."]
         if params.get("status") and params["status"] not in PlanStatus.values:
             errors["status"] = [f"Must be one of {', '.join(PlanStatus.values)}."]
-        if params.get("cycle") and not params["cycle"].isdigit():
-            errors["cycle"] = ["A cycle id."]
         if errors:
             raise ValidationError(errors)
+        cycle = int_param(params, "cycle", minimum=1)
         plans = selectors.plan_list(
-            user=request.user, cycle=params.get("cycle"), plan_type=params.get("type"), status=params.get("status")
+            user=request.user, cycle=cycle, plan_type=params.get("type"), status=params.get("status")
         )
         if params.get("unit"):
             plans = plans.filter(unit__code=params["unit"])
@@ -334,7 +445,7 @@ class PlanDetailView(PlanMixin, APIView):
     @extend_schema(request=PlanHeaderSerializer, responses=PlanSerializer)
     def patch(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
-        unknown = set(request.data) - set(PlanHeaderSerializer().fields)
+        unknown = set(_body_object(request)) - set(PlanHeaderSerializer().fields)
         if unknown:
             raise ValidationError(dict.fromkeys(sorted(unknown), "Trường này không sửa được qua API."))
         body = PlanHeaderSerializer(data=request.data, partial=True)
@@ -357,12 +468,12 @@ class PlanLinesView(PlanMixin, APIView):
 
 
 class PlanIndicatorsView(PlanMixin, APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=IndicatorSerializer(many=True))
     def get(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
         return Response(services.snapshot_indicators(plan))
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=IndicatorSerializer(many=True), responses=IndicatorSerializer(many=True))
     def put(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
         services.plan_indicators_replace(actor=request.user, plan=plan, rows=_body_list(request, "indicators"))
@@ -370,12 +481,12 @@ class PlanIndicatorsView(PlanMixin, APIView):
 
 
 class PlanHouseholdsView(PlanMixin, APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=HouseholdSerializer(many=True))
     def get(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
         return Response(services.snapshot_households(plan))
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=HouseholdSerializer(many=True), responses=HouseholdSerializer(many=True))
     def put(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
         services.plan_households_replace(actor=request.user, plan=plan, rows=_body_list(request, "households"))
@@ -391,7 +502,7 @@ class PlanTotalsView(PlanMixin, APIView):
 class PlanEnvelopeView(PlanMixin, APIView):
     """The ceilings the parent plan set for this plan; PUT by the parent's officers."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=EnvelopeSerializer)
     def get(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
         envelope = getattr(plan, "envelope", None)
@@ -399,15 +510,25 @@ class PlanEnvelopeView(PlanMixin, APIView):
         ceilings = {s.code: money(given[s.code]) if s.code in given else None for s in selectors.plan_sources(plan)}
         return Response({"ceilings": ceilings, "violations": services.envelope_violations(plan)})
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        request={
+            "application/json": {
+                "type": "object",
+                "description": "A ceiling per source code of the plan's period (million VND); null: no ceiling.",
+                "additionalProperties": {"type": "string", "nullable": True},
+                "example": {"central_investment": "45500.000", "local": None},
+            }
+        },
+        responses=EnvelopeSerializer,
+    )
     def put(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
-        services.envelope_set(actor=request.user, child=plan, ceilings=dict(request.data))
+        services.envelope_set(actor=request.user, child=plan, ceilings=dict(_body_object(request)))
         return self.get(request, plan_id)
 
 
 class PlanRoundsView(PlanMixin, APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=RoundSerializer(many=True))
     def get(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
         return Response(
@@ -431,23 +552,22 @@ class PlanDiffView(PlanMixin, APIView):
     )
     def get(self, request: Request, plan_id: int) -> Response:
         plan = self.plan(request, plan_id)
-        try:
-            start = int(request.query_params["from"])
-            end = int(request.query_params["to"]) if request.query_params.get("to") else None
-        except (KeyError, ValueError):
-            raise ValidationError({"from": "Cần số thứ tự của lần trình (from, to)."}) from None
+        if not request.query_params.get("from"):
+            raise ValidationError({"from": "Cần số thứ tự của lần trình (from, to)."})
+        start = int_param(request.query_params, "from", minimum=1, maximum=ROUND_MAX)
+        end = int_param(request.query_params, "to", minimum=1, maximum=ROUND_MAX)
         old = get_object_or_404(PlanRound, plan=plan, number=start).snapshot
         new = get_object_or_404(PlanRound, plan=plan, number=end).snapshot if end else services.snapshot(plan)
         return Response({"from": start, "to": end or "current", **diff.snapshot_diff(old, new)})
 
 
 class PlanExportView(PlanMixin, APIView):
-    CONTENT_TYPES = {
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    }
+    CONTENT_TYPES = {"xlsx": XLSX, "docx": DOCX}
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=["xlsx", "docx"])],
+        responses={(200, XLSX): OpenApiTypes.BINARY, (200, DOCX): OpenApiTypes.BINARY},
+    )
     def get(self, request: Request, plan_id: int, fmt: str) -> HttpResponse:
         plan = self.plan(request, plan_id)
         if fmt not in self.CONTENT_TYPES:
@@ -472,7 +592,7 @@ class PlanComponentReportView(PlanMixin, APIView):
     Finance's programme database asks for: figures per component content), with the roll-up of
     the plans below it for a parent plan."""
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
     def get(self, request: Request, plan_id: int) -> HttpResponse:
         from planning import reports
 
@@ -487,7 +607,7 @@ class PlanComponentReportView(PlanMixin, APIView):
 class PlanLinesTemplateView(PlanMixin, APIView):
     """An .xlsx to fill in and import back: the plan's lines, with the catalogue as a list."""
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
     def get(self, request: Request, plan_id: int) -> HttpResponse:
         from planning import imports
 
@@ -520,7 +640,7 @@ class PlanLinesImportView(PlanMixin, APIView):
 
 
 class PlanHouseholdsTemplateView(PlanMixin, APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
     def get(self, request: Request, plan_id: int) -> HttpResponse:
         from planning import imports
 
@@ -540,7 +660,7 @@ class PlanHouseholdsImportView(PlanMixin, APIView):
         request={
             "multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
         },
-        responses=OpenApiTypes.OBJECT,
+        responses=HouseholdSerializer(many=True),
     )
     def post(self, request: Request, plan_id: int) -> Response:
         from planning import imports

@@ -48,6 +48,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from approvals import selectors as issuing
+from config.spreadsheet import put
+from config.text import xml_safe
 from directory.models import Tier, User
 from directory.services import unit_label
 from planning import selectors
@@ -590,7 +592,7 @@ def _xlsx_title_block(sheet: Worksheet, plan: Plan, last_column: str) -> None:
         (4, UNIT_NOTE, xlsx_font(italic=True), f"A4:{last_column}4", "right"),
     ]
     for row, text, font, merged, horizontal in lines:
-        cell = sheet.cell(row=row, column=1, value=text)
+        cell = put(sheet, row, 1, text)
         cell.font = font
         cell.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
         sheet.merge_cells(merged)
@@ -615,16 +617,16 @@ def _xlsx_header(sheet: Worksheet, top: int, columns: Sequence[Column], content:
     returns the next row."""
     bold = xlsx_font(bold=True)
     centered = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    sheet.cell(top, 1, STT_LABEL)
-    sheet.cell(top, 2, content)
-    sheet.cell(top + 2, 1, "A")
-    sheet.cell(top + 2, 2, "B")
+    put(sheet, top, 1, STT_LABEL)
+    put(sheet, top, 2, content)
+    put(sheet, top + 2, 1, "A")
+    put(sheet, top + 2, 2, "B")
     for index, column in enumerate(columns, start=3):
         if column.group:
-            sheet.cell(top + 1, index, column.label)
+            put(sheet, top + 1, index, column.label)
         else:
-            sheet.cell(top, index, column.label)
-        sheet.cell(top + 2, index, column.formula)
+            put(sheet, top, index, column.label)
+        put(sheet, top + 2, index, column.formula)
     for index in range(1, 3 + len(columns)):
         for row in (top, top + 1, top + 2):
             cell = sheet.cell(row, index)
@@ -633,7 +635,7 @@ def _xlsx_header(sheet: Worksheet, top: int, columns: Sequence[Column], content:
         if index < 3 or not columns[index - 3].group:
             sheet.merge_cells(start_row=top, start_column=index, end_row=top + 1, end_column=index)
     for start, end, heading in group_spans(columns, 3):
-        sheet.cell(top, start, heading)
+        put(sheet, top, start, heading)
         if end > start:
             sheet.merge_cells(start_row=top, start_column=start, end_row=top, end_column=end)
     sheet.row_dimensions[top + 1].height = 48
@@ -645,7 +647,7 @@ def _xlsx_budget_row(sheet: Worksheet, row_number: int, row: BudgetRow, columns:
     values: list[tuple[object, str | None]] = [(row.number, "@"), (row.label, None)]
     values += [excel_amount(row.amounts[column.key]) for column in columns]
     for index, (value, number_format) in enumerate(values, start=1):
-        cell = sheet.cell(row_number, index, value)
+        cell = put(sheet, row_number, index, value)
         cell.font, cell.border = font, BOX
         cell.alignment = Alignment(horizontal="center" if index == 1 else None, vertical="center", wrap_text=index == 2)
         if number_format:
@@ -859,7 +861,7 @@ def _paragraph(
     keep_with_next: bool = False,
 ) -> Paragraph:
     paragraph = container.add_paragraph()
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(xml_safe(text))  # stored text XML cannot hold never fails the file
     run.bold, run.italic = bold, italic
     if size:
         run.font.size = Pt(size)

@@ -13,6 +13,7 @@ from django.utils.formats import number_format, sanitize_separators
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from config.text import add_text_validators
 from planning import services
 from planning.models import BudgetLine, Cycle, FundingSource, Household, Indicator, Plan, PlanStatus, PlanType
 
@@ -85,6 +86,7 @@ class PlanHeaderForm(forms.Form):
             model_field = Plan._meta.get_field(name)
             field.label = capfirst(model_field.verbose_name)
             field.help_text = field.help_text or model_field.help_text
+        add_text_validators(self)
 
     @classmethod
     def initial_for(cls, plan: Plan) -> dict[str, Any]:
@@ -112,6 +114,10 @@ class RowForm(forms.Form):
     """One row of a list that a ``*_replace`` service receives whole."""
 
     number_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        add_text_validators(self)
 
     def is_blank(self) -> bool:
         return not any(str(value).strip() for name, value in self.cleaned_data.items() if name != "DELETE")

@@ -34,6 +34,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from config.errors import StructuredValidationError
+from config.spreadsheet import append, put
 from directory.models import User
 from planning import selectors, services
 from planning.exports import FONT_NAME, excel_amount, source_header
@@ -187,7 +188,7 @@ def lines_template_xlsx(plan: Plan) -> bytes:
 
 def _template_header(sheet: Worksheet, columns: tuple[Column, ...]) -> None:
     for index, column in enumerate(columns, start=1):
-        cell = sheet.cell(1, index, column.label)
+        cell = put(sheet, 1, index, column.label)
         cell.font = Font(name=FONT_NAME, bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         letter = get_column_letter(index)
@@ -211,7 +212,7 @@ def _template_line(
             value = line.item.period.code
         else:
             value = getattr(line, column.key)
-        cell = sheet.cell(row_number, index, value)
+        cell = put(sheet, row_number, index, value)
         cell.number_format = number_format
         cell.font = Font(name=FONT_NAME)
 
@@ -220,11 +221,11 @@ def _catalogue_sheet(sheet: Worksheet, plan: Plan) -> int:
     """The items the plan's lines may take, in every catalogue it may use (projects with
     sub-projects, components and their contents take no money; an item reserved to other tiers
     is left out); returns the count."""
-    sheet.append([_("Mã"), _("Tên dự án, nội dung"), _("Danh mục")])
+    append(sheet, [_("Mã"), _("Tên dự án, nội dung"), _("Danh mục")])
     tier = plan.unit.tier
     for item in selectors.catalogue_for_plan(plan):
         if item.budgetable and (not item.levels or tier in item.levels):
-            sheet.append([item.code, item.title_vi, item.period.code])
+            append(sheet, [item.code, item.title_vi, item.period.code])
     for row in sheet.iter_rows():
         row[0].number_format = row[2].number_format = "@"
     sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 12, 80
@@ -429,7 +430,7 @@ def households_template_xlsx(plan: Plan) -> bytes:
     sheet.title = HOUSEHOLDS_SHEET
     _template_header(sheet, HOUSEHOLD_COLUMNS)
     for household in plan.households.order_by("position"):
-        sheet.append([getattr(household, column.key) for column in HOUSEHOLD_COLUMNS])
+        append(sheet, [getattr(household, column.key) for column in HOUSEHOLD_COLUMNS])
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.number_format = "@"

@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from config.spreadsheet import put
 from directory.services import unit_label
 from planning import selectors
 from planning.exports import (
@@ -166,7 +167,7 @@ def _report_sheet(sheet: Worksheet, plan: Plan, shared: _Shared, *, has_children
         values: list[tuple[object, str | None]] = [(code, "@"), (title, None), (catalogue, "@")]
         values += [excel_amount(amounts[key]) for key in ("total", *source_keys)]
         for column, (value, number_format) in enumerate(values, start=1):
-            cell = sheet.cell(row, column, value)
+            cell = put(sheet, row, column, value)
             cell.font, cell.border = xlsx_font(bold=bold, size=11), BOX
             cell.alignment = Alignment(vertical="center", wrap_text=column == 2)
             if number_format:
@@ -194,7 +195,7 @@ def _title_block(sheet: Worksheet, plan: Plan, shared: _Shared, has_children: bo
     ]
     last = get_column_letter(last_column)
     for row, (text, bold, size) in enumerate(lines, start=1):
-        cell = sheet.cell(row, 1, text)
+        cell = put(sheet, row, 1, text)
         cell.font = xlsx_font(bold=bold, italic=row == 4, size=size)
         cell.alignment = Alignment(horizontal="right" if row == 4 else "left", vertical="center", wrap_text=True)
         sheet.merge_cells(f"A{row}:{last}{row}")
@@ -204,10 +205,10 @@ def _title_block(sheet: Worksheet, plan: Plan, shared: _Shared, has_children: bo
 def _header(sheet: Worksheet, sources: Sequence[FundingSource]) -> None:
     columns = [*FIXED_COLUMNS, *((s.code, source_header(s), SOURCE_WIDTH) for s in sources)]
     for index, (key, label, width) in enumerate(columns, start=1):
-        header = sheet.cell(HEADER_ROW, index, label)
+        header = put(sheet, HEADER_ROW, index, label)
         header.font, header.border = xlsx_font(bold=True, size=11), BOX
         header.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        keys = sheet.cell(KEY_ROW, index, key)
+        keys = put(sheet, KEY_ROW, index, key)
         keys.font, keys.border = xlsx_font(italic=True, size=9, color="808080"), BOX
         keys.alignment = Alignment(horizontal="center")
         sheet.column_dimensions[get_column_letter(index)].width = width

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from config.errors import Conflict, StructuredValidationError
+from config.text import as_text, model_text, text_error
 from directory.models import AdministrativeUnit, Agency, AgencyKind, Role, Tier, User
 from directory.services import unit_label
 from planning import selectors
@@ -56,6 +57,7 @@ HEADER_FIELDS = (
 )
 LINE_TEXT_FIELDS = ("content", "lead_agency", "coordinating_agencies", "beneficiaries")
 HOUSEHOLD_FIELDS = ("code", "head_name", "cause", "planned_support", "responsible_organisation")
+MULTILINE_LINE_FIELDS = ("content", "beneficiaries")  # the TextFields of BudgetLine
 
 
 # --- catalogue and cycles -------------------------------------------------------------------
@@ -343,10 +345,10 @@ def parse_amount(raw: Any) -> Decimal:
         raise ValueError(_("Không phải là số."))
     if value < 0:
         raise ValueError(_("Số tiền không được âm."))
-    if value != value.quantize(Decimal("0.001")):
-        raise ValueError(_("Tối đa 3 chữ số thập phân (triệu đồng)."))
-    if value > AMOUNT_MAX:
+    if value > AMOUNT_MAX:  # before quantize, which cannot hold 1e400 or 26 digits (a 500)
         raise ValueError(_("Số tiền quá lớn (tính bằng triệu đồng)."))
+    if value.as_tuple().exponent < -3 and value != value.quantize(Decimal("0.001")):
+        raise ValueError(_("Tối đa 3 chữ số thập phân (triệu đồng)."))
     return value.quantize(Decimal("0.001"))
 
 
@@ -405,9 +407,14 @@ def validate_lines(*, plan: Plan, rows: list[dict[str, Any]]) -> list[LineInput]
             continue
         for key in sorted(set(row) - LINE_KEYS):
             row_errors[key] = [_("Trường không xác định.")]
-        catalogue = str(row.get("catalogue") or period.code).strip()
+        try:
+            catalogue = as_text(row.get("catalogue")) or period.code
+        except ValueError as exc:
+            row_errors["catalogue"], catalogue = [str(exc)], ""
         item = None
-        if catalogue not in catalogues:
+        if "catalogue" in row_errors:
+            pass
+        elif catalogue not in catalogues:
             row_errors["catalogue"] = [
                 _("Không có danh mục giai đoạn “%(catalogue)s” cho kế hoạch năm %(year)s.")
                 % {"catalogue": catalogue, "year": plan.cycle.year}
@@ -417,9 +424,14 @@ def validate_lines(*, plan: Plan, rows: list[dict[str, Any]]) -> list[LineInput]
         else:
             if catalogue not in items_of:
                 items_of[catalogue] = {i.code: i for i in selectors.catalogue_for_province(catalogue, province)}
-            code = str(row.get("item", "")).strip()
+            try:
+                code = as_text(row.get("item"))
+            except ValueError as exc:
+                row_errors["item"], code = [str(exc)], ""
             item = items_of[catalogue].get(code)
-            if item is None:
+            if "item" in row_errors:
+                pass
+            elif item is None:
                 row_errors["item"] = [
                     _("Mã “%(code)s” không có trong danh mục giai đoạn %(period)s của địa phương.")
                     % {"code": code, "period": catalogue}
@@ -458,6 +470,8 @@ def validate_lines(*, plan: Plan, rows: list[dict[str, Any]]) -> list[LineInput]
             value = row.get(field) or ""
             if not isinstance(value, str):
                 row_errors[field] = [_("Cần một chuỗi ký tự.")]
+            elif message := text_error(value, multiline=field in MULTILINE_LINE_FIELDS):
+                row_errors[field] = [message]
             elif len(value) > (BudgetLine._meta.get_field(field).max_length or 10_000):
                 row_errors[field] = [_("Quá dài.")]
             texts[field] = value.strip() if isinstance(value, str) else ""
@@ -504,17 +518,15 @@ def plan_indicators_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any
         if not isinstance(row, dict):
             errors[index] = {"non_field_errors": [_("Mỗi dòng phải là một đối tượng.")]}
             continue
-        criterion_code = str(row.get("criterion") or "").strip()
-        indicator = Indicator(
-            plan=plan,
-            position=index,
-            code=str(row.get("code") or ""),
-            criterion=criteria.get(criterion_code),
-            name=str(row.get("name") or ""),
-            unit_of_measure=str(row.get("unit") or ""),
-            kind=str(row.get("kind") or ""),
-        )
         row_errors: dict[str, list[str]] = {}
+        texts = {}
+        for key, field in INDICATOR_TEXT_KEYS.items():
+            try:
+                texts[field] = model_text(Indicator, field, row.get(key)) if field else as_text(row.get(key))
+            except ValueError as exc:
+                row_errors[key], texts[field] = [str(exc)], ""
+        criterion_code = texts.pop(None)
+        indicator = Indicator(plan=plan, position=index, criterion=criteria.get(criterion_code), **texts)
         if criterion_code and criterion_code not in criteria:
             row_errors["criterion"] = [
                 _("Không có chỉ tiêu “%(code)s” trong bộ tiêu chí giai đoạn %(period)s.")
@@ -529,7 +541,9 @@ def plan_indicators_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any
             except ValueError as exc:
                 row_errors[field] = [str(exc)]
         try:
-            indicator.full_clean(exclude=["plan", *row_errors])
+            indicator.full_clean(
+                exclude=["plan", *row_errors, *(INDICATOR_TEXT_KEYS[k] for k in row_errors if k in INDICATOR_TEXT_KEYS)]
+            )
         except ValidationError as exc:
             row_errors.update({("unit" if k == "unit_of_measure" else k): v for k, v in exc.message_dict.items()})
         if row_errors:
@@ -540,6 +554,10 @@ def plan_indicators_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any
     plan.indicators.all().delete()
     _touch(plan, actor)
     return Indicator.objects.bulk_create(objects)
+
+
+# A row's text keys and the Indicator field each fills (None: the criterion code, not stored as text).
+INDICATOR_TEXT_KEYS = {"criterion": None, "code": "code", "name": "name", "unit": "unit_of_measure", "kind": "kind"}
 
 
 def _parse_signed(raw: Any) -> Decimal:
@@ -557,14 +575,19 @@ def plan_households_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any
     errors: dict[int, dict[str, list[str]]] = {}
     objects, seen = [], set()
     for index, row in enumerate(rows):
-        household = Household(
-            plan=plan,
-            position=index,
-            **{field: str(row.get(field) or "").strip() for field in HOUSEHOLD_FIELDS},
-        )
+        if not isinstance(row, dict):
+            errors[index] = {"non_field_errors": [_("Mỗi dòng phải là một đối tượng.")]}
+            continue
         row_errors: dict[str, list[str]] = {}
+        texts = {}
+        for field in HOUSEHOLD_FIELDS:
+            try:
+                texts[field] = model_text(Household, field, row.get(field))
+            except ValueError as exc:
+                row_errors[field], texts[field] = [str(exc)], ""
+        household = Household(plan=plan, position=index, **texts)
         try:
-            household.full_clean(exclude=["plan"], validate_unique=False, validate_constraints=False)
+            household.full_clean(exclude=["plan", *row_errors], validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             row_errors.update(exc.message_dict)
         if household.code and household.code in seen:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -10,6 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from approvals import selectors as decisions
+from config.params import int_param
+from config.text import validate_single_line, validate_text
 from deadlines import clock
 from directory.models import AdministrativeUnit
 from planning import selectors as plan_selectors
@@ -19,16 +20,93 @@ from workflows import selectors, services
 from workflows.action_request import parse_action_request
 from workflows.models import WorkItem
 
+IDEMPOTENCY_KEY_MAX = 100  # IdempotencyRecord.key
+
+
+class LineComment(serializers.Serializer):
+    """A comment on one line; whether it is complete is the service's rule."""
+
+    line = serializers.CharField(allow_blank=True, required=False, help_text="item code or line number")
+    comment = serializers.CharField(allow_blank=True, required=False, validators=[validate_text])
+
 
 class ActionBody(serializers.Serializer):
     """The body's schema (for the OpenAPI document); ``workflows.action_request`` parses it."""
 
-    comment = serializers.CharField(allow_blank=True, required=False, default="")
-    idempotency_key = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
-    resolution_number = serializers.CharField(max_length=64, required=False)
+    comment = serializers.CharField(allow_blank=True, required=False, default="", validators=[validate_text])
+    idempotency_key = serializers.CharField(
+        max_length=IDEMPOTENCY_KEY_MAX, allow_blank=True, required=False, default="", validators=[validate_single_line]
+    )
+    resolution_number = serializers.CharField(max_length=64, required=False, validators=[validate_single_line])
     resolution_date = serializers.CharField(required=False, help_text="yyyy-mm-dd or dd/mm/yyyy")
-    line_comments = serializers.ListField(child=serializers.DictField(), required=False)
-    reply = serializers.CharField(allow_blank=True, required=False, default="", help_text="submit: answers the return")
+    line_comments = serializers.ListField(child=LineComment(), required=False)
+    reply = serializers.CharField(
+        allow_blank=True, required=False, default="", validators=[validate_text], help_text="submit: answers the return"
+    )
+
+
+class WorkItemSerializer(serializers.Serializer):
+    """A task (``work_item_json``)."""
+
+    id = serializers.IntegerField()
+    plan = serializers.IntegerField()
+    plan_type = serializers.CharField()
+    cycle = serializers.IntegerField(help_text="the cycle's year")
+    unit = serializers.CharField()
+    unit_name = serializers.CharField()
+    step = serializers.CharField()
+    lane = serializers.CharField()
+    title = serializers.CharField()
+    agency = serializers.CharField()
+    assignee = serializers.CharField(allow_null=True)
+    status = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    outcome = serializers.CharField()
+
+
+class TaskCountsSerializer(serializers.Serializer):
+    """The filter bar's counts of open tasks (``selectors.inbox_counts``)."""
+
+    total = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    step = serializers.DictField(child=serializers.IntegerField())
+    type = serializers.DictField(child=serializers.IntegerField())
+    cycle = serializers.DictField(child=serializers.IntegerField(), help_text="by the cycle's year")
+
+
+class TaskPageSerializer(serializers.Serializer):
+    counts = TaskCountsSerializer(required=False, help_text="not in the archive")
+    results = WorkItemSerializer(many=True)
+
+
+class HistoryEventSerializer(serializers.Serializer):
+    """One audit event of the plan, oldest first."""
+
+    id = serializers.IntegerField()
+    action = serializers.CharField()
+    step = serializers.CharField()
+    to = serializers.CharField()
+    actor = serializers.CharField()
+    acting_for = serializers.CharField(allow_null=True)
+    agency = serializers.CharField(allow_null=True)
+    comment = serializers.CharField()
+    round = serializers.IntegerField(allow_null=True)
+    data = serializers.JSONField()
+    request_id = serializers.CharField()
+    at = serializers.DateTimeField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.CharField()  # a keyword in Python
+        return fields
+
+
+class PlanActionsSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    actions = serializers.ListField(child=serializers.DictField())
 
 
 def work_item_json(item: WorkItem, now) -> dict:
@@ -72,7 +150,7 @@ class PlanCreateView(PlanListView):
 
 
 class PlanActionsView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=PlanActionsSerializer)
     def get(self, request: Request, plan_id: int) -> Response:
         plan = plan_selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
         return Response(
@@ -114,7 +192,7 @@ class TaskListView(APIView):
             OpenApiParameter("overdue", bool),
             OpenApiParameter("archive", bool),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=TaskPageSerializer,
     )
     def get(self, request: Request) -> Response:
         agency_ids = selectors.agency_ids_of(request.user)
@@ -122,6 +200,7 @@ class TaskListView(APIView):
         if request.query_params.get("archive") in ("1", "true"):
             items = selectors.archive(user=request.user, agency_ids=agency_ids)[:200]
             return Response({"results": [work_item_json(i, now) for i in items]})
+        int_param(request.query_params, "cycle", minimum=1)  # 400 for what from_params would ignore
         filters = selectors.InboxFilters.from_params(request.query_params)
         items = selectors.inbox(user=request.user, filters=filters, agency_ids=agency_ids)[:200]
         return Response(
@@ -133,7 +212,7 @@ class TaskListView(APIView):
 
 
 class PlanHistoryView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=HistoryEventSerializer(many=True))
     def get(self, request: Request, plan_id: int) -> Response:
         plan = plan_selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
         return Response(

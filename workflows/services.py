@@ -21,14 +21,15 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import STATUS
 
 from approvals import services as approvals
+from config.dates import parse_user_date
 from config.errors import Conflict
+from config.text import text_error
 from deadlines import services as deadlines
 from directory.authority import Authority, authority_of, members_with_roles
 from directory.models import Agency, Membership, Role, Tier, User
@@ -403,18 +404,20 @@ def _clean_fields(option: Option, comment: str, fields: dict[str, Any], *, today
     clean: dict[str, Any] = {}
     if "comment" in option.required and not comment.strip():
         errors["comment"] = [_("Cần ghi lý do.")]
+    elif message := text_error(comment):  # config.text: the web form's comment too
+        errors["comment"] = [message]
     if "resolution_number" in option.fields:
         number = str(fields.get("resolution_number") or "").strip()
         if not number:
             errors["resolution_number"] = [_("Cần số nghị quyết.")]
         clean["resolution_number"] = number
     if "resolution_date" in option.fields:
-        raw = fields.get("resolution_date")
-        value = raw if isinstance(raw, dt.date) else (_parse_iso_date(str(raw)) if raw else None)
-        if raw and value is None:
-            value = _parse_vn_date(str(raw))
-        if raw and value is None:  # typed, but no such day (31/02/2023) or not a date at all
-            errors["resolution_date"] = [_("Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy, ví dụ 15/12/2023.")]
+        try:
+            value = parse_user_date(fields.get("resolution_date"))
+        except ValueError as exc:  # typed, but no such day (31/02/2023) or not a date at all
+            value, errors["resolution_date"] = None, [str(exc)]
+        if "resolution_date" in errors:
+            pass
         elif value is None:
             errors["resolution_date"] = [_("Cần ngày nghị quyết (dd/mm/yyyy).")]
         elif value > today:  # the application's today (the demo may move it)
@@ -433,23 +436,6 @@ def _clean_fields(option: Option, comment: str, fields: dict[str, Any], *, today
     if errors:
         raise ValidationError(errors)
     return clean
-
-
-def _parse_iso_date(text: str) -> dt.date | None:
-    """yyyy-mm-dd; None for anything else, and for an impossible day (2023-02-31)."""
-    try:
-        return parse_date(text)
-    except ValueError:
-        return None
-
-
-def _parse_vn_date(text: str) -> dt.date | None:
-    """dd/mm/yyyy, as officers write dates."""
-    try:
-        day, month, year = (int(part) for part in text.strip().split("/"))
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
 
 
 def _check_requirements(plan: Plan, spec: routes.ActionSpec) -> None:
