@@ -110,6 +110,8 @@ MIDDLEWARE = [
     # Under /api/, every error answer is JSON {"detail", "code"} (404, 413, 503, any 500, …).
     "config.middleware.APIErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The idle timeout: last-seen time written at most once a minute (config/sessions.py).
+    "config.sessions.IdleTimeoutMiddleware",
     "config.middleware.VietnameseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -235,9 +237,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-# Idle timeout: the cookie's age is renewed on every request, so it expires after inactivity.
-SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle timeout: config.sessions.IdleTimeoutMiddleware signs out a session unseen for
+# SESSION_IDLE_MINUTES; it writes the last-seen time at most every SESSION_TOUCH_SECONDS instead of
+# saving the session on every request. The row outlives the timeout by one touch interval.
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_TOUCH_SECONDS = 60
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS + SESSION_TOUCH_SECONDS
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
