@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.db_router import replica_reads
 from directory.models import AdministrativeUnit
 from planning import diff, selectors, services
 from planning.models import CYCLE_STRUCTURES, Cycle, Plan, PlanRound, PlanStatus, PlanType, ProgrammePeriod
@@ -381,6 +382,7 @@ class PlanHouseholdsView(PlanMixin, APIView):
 
 class PlanTotalsView(PlanMixin, APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
+    @replica_reads
     def get(self, request: Request, plan_id: int) -> Response:
         return Response(money_dict(selectors.plan_totals(self.plan(request, plan_id))))
 
@@ -445,6 +447,7 @@ class PlanExportView(PlanMixin, APIView):
     }
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @replica_reads
     def get(self, request: Request, plan_id: int, fmt: str) -> HttpResponse:
         plan = self.plan(request, plan_id)
         if fmt not in self.CONTENT_TYPES:
@@ -470,6 +473,7 @@ class PlanComponentReportView(PlanMixin, APIView):
     the plans below it for a parent plan."""
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @replica_reads
     def get(self, request: Request, plan_id: int) -> HttpResponse:
         from planning import reports
 
