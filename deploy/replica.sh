@@ -16,10 +16,10 @@
 #
 # The primary needs wal_level >= replica and max_wal_senders > 0 (PostgreSQL 15's defaults:
 # `up` checks, and says what to change rather than restarting a primary it did not start), and a
-# pg_hba.conf line that admits replication connections from 127.0.0.1: `up` appends
+# pg_hba.conf line that admits replication connections from 127.0.0.1: `up` puts
 #   host replication all 127.0.0.1/32 trust   # ctmtqg-replica
-# once (only when the primary's pg_hba.conf is a local file and the primary already trusts
-# 127.0.0.1 for everything else) and reloads. Run as root (CI) it acts as the `postgres` user.
+# first in it, once (only when the primary already trusts 127.0.0.1 for everything else, as the
+# development and CI machines do), and reloads. Run as root (CI) it acts as the `postgres` user.
 set -euo pipefail
 
 PRIMARY_HOST=${PRIMARY_HOST:-127.0.0.1}
@@ -65,8 +65,18 @@ prepare_primary() {
       "add: host replication all 127.0.0.1/32 trust" >&2
     exit 1
   fi
+  if ! grep -qE '^host[[:space:]]+all[[:space:]]+all[[:space:]]+127\.0\.0\.1/32[[:space:]]+trust' "$hba"; then
+    echo "replica: $hba does not trust 127.0.0.1, so this script adds no trust line for replication;" \
+      "add a 'host replication <role> <address> scram-sha-256' line and a password (~/.pgpass)" >&2
+    exit 1
+  fi
   if ! grep -qF "$MARK" "$hba"; then
-    printf 'host replication all 127.0.0.1/32 trust   %s\n' "$MARK" >>"$hba"
+    # First, so it wins over Debian's default `host replication all 127.0.0.1/32 scram-sha-256`.
+    local tmp
+    tmp=$(mktemp)
+    { printf 'host replication all 127.0.0.1/32 trust   %s\n' "$MARK"; cat "$hba"; } >"$tmp"
+    cat "$tmp" >"$hba"   # keeps the file's owner and mode
+    rm -f "$tmp"
   fi
   psql_primary -c "SELECT pg_reload_conf()" >/dev/null
   sleep 0.5
