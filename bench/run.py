@@ -862,8 +862,9 @@ def scale_out(scale: Scale, people: Personas, progress: Progress, *, db_pool: bo
             }
         finally:
             connections[db_router.REPLICA].close()
-            del settings.DATABASES[db_router.REPLICA]
-            del connections.settings[db_router.REPLICA]
+            # settings.DATABASES and connections.settings are one dict; pop from both in case not.
+            settings.DATABASES.pop(db_router.REPLICA, None)
+            connections.settings.pop(db_router.REPLICA, None)
     finally:
         _deploy_script("replica.sh", "remove", env)
     return out

@@ -27,6 +27,7 @@ GROUP_PREFIX = "user-"
 PUSH_TIMEOUT_SECONDS: float = getattr(settings, "NOTIFICATIONS_PUSH_TIMEOUT_SECONDS", 2.0)
 # What a down or overloaded channel layer raises (redis-py's errors are not OSErrors).
 _FAILURES = (OSError, TimeoutError, ChannelFull, RedisError)
+SEND_CONCURRENCY = 50
 
 
 class PushFailed(Exception):
@@ -97,26 +98,37 @@ def send_to_user(user_id: int, message: dict[str, Any]) -> None:
 
 
 def send_new_notifications(pairs: list[tuple[int, int]]) -> tuple[list[int], PushFailed | None]:
-    """Push many (notification id, recipient id) pairs, in id order, in one event loop.
+    """Push many (notification id, recipient id) pairs, in id order, in one event loop,
+    ``SEND_CONCURRENCY`` at a time.
 
     One loop and one Redis connection for the whole commit, instead of a fresh loop per
-    recipient (measured at ~4 ms each: 2 s before the 500th officer heard anything). Stops at
-    the first failure (Redis is down: every later send would wait out its timeout too) and
+    recipient (measured at ~4 ms each: 2 s before the 500th officer heard anything). Stops after
+    the first chunk with a failure (Redis is down: every later send would wait out its timeout too) and
     returns the ids pushed and that failure; the rest waits for ``push_pending_task``."""
     layer = get_channel_layer()
     if layer is None:
         return [], PushFailed("no channel layer is configured")
     messages = _messages(pairs) if pairs else {}
 
+    async def _one(notification_id: int, user_id: int) -> int:
+        message = messages.get(notification_id) or new_notification_message(notification_id)
+        await asyncio.wait_for(layer.group_send(group_name(user_id), message), timeout=PUSH_TIMEOUT_SECONDS)
+        return notification_id
+
     async def _all() -> tuple[list[int], PushFailed | None]:
+        # SEND_CONCURRENCY sends in flight at a time (each group_send is a few Redis round trips:
+        # one after the other, the 500th officer waited ~1 s), in id order chunk by chunk.
         pushed: list[int] = []
-        for notification_id, user_id in sorted(pairs):
-            message = messages.get(notification_id) or new_notification_message(notification_id)
-            try:
-                await asyncio.wait_for(layer.group_send(group_name(user_id), message), timeout=PUSH_TIMEOUT_SECONDS)
-            except _FAILURES as exc:
-                return pushed, PushFailed(f"{type(exc).__name__}: {exc}")
-            pushed.append(notification_id)
+        ordered = sorted(pairs)
+        for start in range(0, len(ordered), SEND_CONCURRENCY):
+            chunk = ordered[start : start + SEND_CONCURRENCY]
+            results = await asyncio.gather(*(_one(n, u) for n, u in chunk), return_exceptions=True)
+            failure = next((r for r in results if isinstance(r, BaseException)), None)
+            pushed.extend(r for r in results if isinstance(r, int))
+            if failure is not None:
+                if not isinstance(failure, _FAILURES):
+                    raise failure
+                return pushed, PushFailed(f"{type(failure).__name__}: {failure}")
         return pushed, None
 
     return async_to_sync(_all)()

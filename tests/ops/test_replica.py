@@ -99,6 +99,23 @@ class Replica:
         raise AssertionError("the replica did not catch up")
 
 
+def copy_with_pg_dump(primary: dict, copy: str) -> None:
+    where = ["-h", primary["HOST"] or "127.0.0.1", "-p", str(primary["PORT"] or 5432), "-U", primary["USER"]]
+    dump = subprocess.run(
+        ["pg_dump", *where, "--no-owner", "--no-privileges", primary["NAME"]],
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+    subprocess.run(
+        ["psql", *where, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", copy],
+        input=dump.stdout,
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+
+
 @pytest.fixture(scope="session")
 def replica(django_db_setup, django_db_blocker) -> Iterator[Replica]:
     if connection.vendor != "postgresql":
@@ -116,7 +133,13 @@ def replica(django_db_setup, django_db_blocker) -> Iterator[Replica]:
             autocommit=True,
         ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{copy}"')
-            conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{primary["NAME"]}"')
+            try:
+                conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{primary["NAME"]}"')
+            except psycopg.errors.ObjectInUse:
+                # Another thread of this run (a channels database thread) still holds a
+                # connection to the test database: copy it with pg_dump instead.
+                conn.execute(f'CREATE DATABASE "{copy}"')
+                copy_with_pg_dump(primary, copy)
     port = free_port()
     env = {
         **os.environ,
