@@ -49,6 +49,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from bench.common import (
     BASE_DIR,
@@ -190,11 +191,14 @@ def make_session(user) -> str:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
+    from config.sessions import SEEN_KEY
+
     store = SessionStore()
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    # The idle timeout (SESSION_COOKIE_AGE) is renewed on every request; a bench run is short.
+    # As a sign-in leaves it: last seen now (config/sessions.py stamps it at most once a minute).
+    store[SEEN_KEY] = int(time.time())
     store.set_expiry(6 * 3600)
     store.create()
     return store.session_key
@@ -391,11 +395,12 @@ def free_port() -> int:
 class Server:
     """``uvicorn config.asgi:application --workers 2`` started and stopped by its own pid."""
 
-    def __init__(self, workers: int = 2, *, pool: bool = False) -> None:
+    def __init__(self, workers: int = 2, *, pool: bool = False, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
-        env = {**os.environ, **bench_environment(redis=True)}
+        base = {**os.environ, **bench_environment(redis=True)}
         # The production configuration: psycopg's pool per worker (config.settings, DB_POOL).
-        env["DB_POOL"] = "true" if pool else "false"
+        base["DB_POOL"] = "true" if pool else "false"
+        env = {**base, **(env or {})}
         self.log = tempfile.NamedTemporaryFile("w", prefix="bench-uvicorn-", suffix=".log", delete=False)  # noqa: SIM115
         self.proc = subprocess.Popen(
             [
@@ -495,8 +500,18 @@ def timed_gets(port: int, path: str, headers: dict[str, str], samples: int) -> d
     }
 
 
-def transitions(port: int, scale: Scale, people: Personas, progress: Progress) -> dict[str, Any]:
-    """accept (4 in 5) or return (1 in 5) on distinct submitted commune plans, concurrently."""
+def transitions(
+    port: int | list[int],
+    scale: Scale,
+    people: Personas,
+    progress: Progress,
+    *,
+    label: str = "transitions",
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """accept (4 in 5) or return (1 in 5) on distinct submitted commune plans, concurrently;
+    with several ports (web nodes), client ``i`` talks to ``ports[i % n]``."""
+    ports = port if isinstance(port, list) else [port]
     from rest_framework.authtoken.models import Token
 
     from directory.models import Membership
@@ -513,7 +528,7 @@ def transitions(port: int, scale: Scale, people: Personas, progress: Progress) -
         )
         .exclude(plan__district_id=people.district_plan.unit_id)
         .order_by("plan__district_id", "plan_id")
-        .values_list("plan_id", "agency_id")[: scale.transitions]
+        .values_list("plan_id", "agency_id")[: limit or scale.transitions]
     )
     heads = dict(
         Membership.objects.filter(agency_id__in={a for _p, a in items}, role="head").values_list("agency_id", "user_id")
@@ -532,8 +547,8 @@ def transitions(port: int, scale: Scale, people: Personas, progress: Progress) -
     lock = threading.Lock()
     start_gate = threading.Barrier(clients)
 
-    def run(shard: list[tuple[str, int, str]]) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    def run(index: int, shard: list[tuple[str, int, str]]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", ports[index % len(ports)], timeout=60)
         start_gate.wait()
         for token, plan_id, action in shard:
             body = {"idempotency_key": uuid.uuid4().hex}
@@ -557,7 +572,7 @@ def transitions(port: int, scale: Scale, people: Personas, progress: Progress) -
 
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(run, shards))
+        list(pool.map(run, range(clients), shards))
     wall = time.perf_counter() - started
     ok = statuses.get(200, 0)
     result = {
@@ -570,12 +585,18 @@ def transitions(port: int, scale: Scale, people: Personas, progress: Progress) -
         "p50_ms": ms(percentile(latencies, 50)),
         "p95_ms": ms(percentile(latencies, 95)),
     }
-    progress("transitions", ok=ok, per_second=result["per_second"], statuses=result["statuses"])
+    result["nodes"] = len(ports)
+    progress(label, ok=ok, per_second=result["per_second"], p95_ms=result["p95_ms"], statuses=result["statuses"])
     return result
 
 
-def websocket_fanout(port: int, scale: Scale, progress: Progress) -> dict[str, Any]:
-    """N sockets of N officers; ``notify`` to all of them, committed here; commit → receipt."""
+def websocket_fanout(
+    port: int | list[int], scale: Scale, progress: Progress, *, label: str = "websocket fan-out"
+) -> dict[str, Any]:
+    """N sockets of N officers; ``notify`` to all of them, committed here; commit → receipt.
+    With several ports (web nodes) the sockets are spread over them; the commit happens in this
+    process, so every delivery to a node crosses the shared Redis."""
+    ports = port if isinstance(port, list) else [port]
     try:
         from notifications import services as notifications
         from notifications.models import Notification  # noqa: F401
@@ -608,8 +629,8 @@ def websocket_fanout(port: int, scale: Scale, progress: Progress) -> dict[str, A
             sys.executable,
             "-m",
             "bench.wsclient",
-            f"ws://127.0.0.1:{port}/ws/notifications/",
-            f"http://127.0.0.1:{port}",
+            ",".join(f"ws://127.0.0.1:{p}/ws/notifications/" for p in ports),
+            f"http://127.0.0.1:{ports[0]}",
         ],
         cwd=BASE_DIR,
         stdin=subprocess.PIPE,
@@ -663,8 +684,14 @@ def websocket_fanout(port: int, scale: Scale, progress: Progress) -> dict[str, A
         "p95_ms": ms(percentile(latencies, 95)) if latencies else None,
         "max_ms": ms(max(latencies)) if latencies else None,
         "errors": report.get("errors", []),
+        "nodes": len(ports),
+        # Received per node (client i is on node i % n): a node's sockets hear a commit made elsewhere.
+        "received_per_node": [
+            sum(1 for client, nid, _at in report["received"] if nid in commits and client % len(ports) == n)
+            for n in range(len(ports))
+        ],
     }
-    progress("websocket fan-out", clients=connected, received=f"{len(latencies)}/{expected}", p95_ms=result["p95_ms"])
+    progress(label, clients=connected, received=f"{len(latencies)}/{expected}", p95_ms=result["p95_ms"])
     return result
 
 
@@ -737,6 +764,197 @@ def sweep(scale: Scale, progress: Progress) -> dict[str, Any]:
 # --- orchestration ------------------------------------------------------------------------
 
 
+# --- scale-out: PgBouncer, a second web node, the read replica ------------------------------
+
+
+DEPLOY = BASE_DIR / "deploy"
+
+
+def _deploy_script(name: str, command: str, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [str(DEPLOY / name), command], env={**os.environ, **env}, capture_output=True, text=True, timeout=900
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{name} {command}: {done.stdout}{done.stderr}")
+    return done.stdout.strip()
+
+
+def _with_port(url: str, port: int) -> str:
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)
+    host = netloc[-1].rsplit(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=(f"{netloc[0]}@" if len(netloc) == 2 else "") + f"{host}:{port}"))
+
+
+def scale_out(scale: Scale, people: Personas, progress: Progress, *, db_pool: bool) -> dict[str, Any]:
+    """The same figures with PgBouncer, with a second web node, and the roll-ups on a replica.
+    The transitions of each variant take a third of the main run's count (each uses up submitted
+    plans: a quick dataset then holds two whole runs without regenerating).
+    Each part reports ``{"available": False, "reason": …}`` instead of failing the run."""
+    out: dict[str, Any] = {}
+
+    # PgBouncer (transaction mode) in front of the primary; the workers without their own pool.
+    port = free_port()
+    env = {"PGBOUNCER_PORT": str(port)}  # its files under /var/run/ctmtqg-pgbouncer-PORT
+    try:
+        _deploy_script("pgbouncer.sh", "up", env)
+    except (RuntimeError, OSError) as exc:
+        out["pgbouncer"] = {"available": False, "reason": str(exc)[-300:]}
+        progress("pgbouncer", status="not available")
+    else:
+        try:
+            server = Server(
+                workers=2,
+                pool=False,
+                env={"DATABASE_URL": _with_port(database_url(), port), "DB_BEHIND_PGBOUNCER": "true"},
+            )
+            try:
+                out["pgbouncer"] = {
+                    "available": True,
+                    "transitions": transitions(
+                        server.port,
+                        scale,
+                        people,
+                        progress,
+                        label="transitions, pgbouncer",
+                        limit=scale.transitions // 3,
+                    ),
+                }
+            finally:
+                server.stop()
+        finally:
+            _deploy_script("pgbouncer.sh", "down", env)
+    flush_redis()
+
+    # A second web node: another uvicorn process group, same database and Redis.
+    nodes = [Server(workers=2, pool=db_pool), Server(workers=2, pool=db_pool)]
+    try:
+        ports = [n.port for n in nodes]
+        out["two_nodes"] = {
+            "available": True,
+            "websocket": websocket_fanout(ports, scale, progress, label="websocket fan-out, 2 nodes"),
+            "transitions": transitions(
+                ports, scale, people, progress, label="transitions, 2 nodes", limit=scale.transitions // 3
+            ),
+        }
+    finally:
+        for n in nodes:
+            n.stop()
+        flush_redis()
+
+    # The streaming replica: the benchmark's read figures (the roll-ups) through read_replica().
+    port = free_port()
+    env = {"REPLICA_PORT": str(port), "REPLICA_DIR": f"/var/lib/postgresql/bench-replica-{port}"}
+    try:
+        started = time.monotonic()
+        _deploy_script("replica.sh", "up", env)
+        made_seconds = round(time.monotonic() - started, 1)
+    except (RuntimeError, OSError) as exc:
+        out["replica"] = {"available": False, "reason": str(exc)[-300:]}
+        progress("replica", status="not available")
+        with contextlib.suppress(RuntimeError, OSError):
+            _deploy_script("replica.sh", "remove", env)
+        return out
+    try:
+        from django.conf import settings
+        from django.db import connections
+
+        from config import db_router
+
+        replica = {**connections["default"].settings_dict, "PORT": port, "CONN_MAX_AGE": 0}
+        replica["OPTIONS"] = {k: v for k, v in replica.get("OPTIONS", {}).items() if k != "pool"}
+        connections.settings[db_router.REPLICA] = replica
+        settings.DATABASES[db_router.REPLICA] = replica
+        db_router.health.reset()
+        try:
+            with db_router.read_replica():
+                in_use = db_router.replica_in_use()
+                figures = rollups(scale, people, progress)
+            out["replica"] = {
+                "available": True,
+                "used": in_use,
+                "lag_seconds": db_router.health.lag,
+                "basebackup_seconds": made_seconds,
+                "rollups": figures,
+            }
+        finally:
+            connections[db_router.REPLICA].close()
+            # settings.DATABASES and connections.settings are one dict; pop from both in case not.
+            settings.DATABASES.pop(db_router.REPLICA, None)
+            connections.settings.pop(db_router.REPLICA, None)
+    finally:
+        _deploy_script("replica.sh", "remove", env)
+    return out
+
+
+def scale_out_table(r: dict[str, Any]) -> str:
+    """The figures each scale-out step moves, side by side with the plain run's."""
+    so = r.get("scale_out") or {}
+
+    def cell(part: str, *path: str) -> str:
+        value: Any = so.get(part) if part else r
+        if part and not (value or {}).get("available"):
+            return "n/a"
+        for key in path:
+            value = (value or {}).get(key)
+        return "n/a" if value is None else (f"{value:,}" if isinstance(value, int) else str(value))
+
+    ws = r.get("websocket") or {}
+    ws2 = (so.get("two_nodes") or {}).get("websocket") or {}
+    rows = [
+        ("figure", "1 node, direct", "PgBouncer", "2 nodes", "replica"),
+        (
+            "transitions/s, 8 clients",
+            cell("", "transitions", "per_second"),
+            cell("pgbouncer", "transitions", "per_second"),
+            cell("two_nodes", "transitions", "per_second"),
+            "-",
+        ),
+        (
+            "transition p95 ms",
+            cell("", "transitions", "p95_ms"),
+            cell("pgbouncer", "transitions", "p95_ms"),
+            cell("two_nodes", "transitions", "p95_ms"),
+            "-",
+        ),
+        (
+            "websocket p95 ms",
+            cell("", "websocket", "p95_ms"),
+            "-",
+            cell("two_nodes", "websocket", "p95_ms"),
+            "-",
+        ),
+        (
+            "websocket received",
+            f"{ws.get('received', 'n/a')}/{ws.get('expected', 'n/a')}",
+            "-",
+            f"{ws2.get('received', 'n/a')}/{ws2.get('expected', 'n/a')} (per node {ws2.get('received_per_node', '-')})",
+            "-",
+        ),
+        (
+            "roll-up national p50 ms",
+            cell("", "rollups", "national", "p50_ms"),
+            "-",
+            "-",
+            cell("replica", "rollups", "national", "p50_ms"),
+        ),
+        (
+            "roll-up province p50 ms",
+            cell("", "rollups", "province", "p50_ms"),
+            "-",
+            "-",
+            cell("replica", "rollups", "province", "p50_ms"),
+        ),
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows)
+
+
+def busy(load: list[float], cpus: int | None) -> bool:
+    """A run taken on a busy machine: a load average above twice the cores at start or end."""
+    return bool(cpus) and max(load) > 2 * cpus
+
+
 def flush_redis() -> None:
     """Empty the bench's own Redis database (channel layer groups, unconsumed e-mail tasks)."""
     import redis
@@ -770,6 +988,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         dest="db_pool",
         action="store_false",
         help="run the web workers without the connection pool production uses (a new connection per request)",
+    )
+    parser.add_argument(
+        "--no-scale-out",
+        dest="scale_out",
+        action="store_false",
+        help="skip the runs with PgBouncer, a second web node and the read replica",
     )
     args = parser.parse_args(argv)
     scale = SCALES[args.scale or "quick"]
@@ -843,8 +1067,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     finally:
         server.stop()
         flush_redis()
+    if args.scale_out:
+        results["scale_out"] = scale_out(scale, people, progress, db_pool=args.db_pool)
     results["sweep"] = sweep(scale, progress)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    loads = [results["machine"]["load_average_at_start"][0], results["machine"]["load_average_at_end"][0]]
+    results["machine"]["busy"] = busy(loads, results["machine"]["cpus"])
     results["generate_seconds"] = round(generate_seconds, 1)
     results["total_seconds"] = round(time.monotonic() - started, 1)
 
@@ -859,7 +1087,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"load average {results['machine']['load_average_at_start'][0]} at start, "
         f"{results['machine']['load_average_at_end'][0]} at end"
     )
+    if results["machine"]["busy"]:
+        print(
+            f"BUSY MACHINE: load average above 2 × {results['machine']['cpus']} cores; the figures below are "
+            "not a clean run (other work competed for the CPU): compare with a run on an idle machine"
+        )
     print(table(figures))
+    if "scale_out" in results:
+        print("\nScale-out, same run (deploy/README.md says which figure each one moves):")
+        print(scale_out_table(results))
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
     print(f"\nwritten: {RESULTS.relative_to(BASE_DIR)}")
     return results

@@ -1,7 +1,8 @@
 """Many websocket clients in one process, for the fan-out measurement (no Django here).
 
-Run by ``bench.run`` as ``python -m bench.wsclient URL ORIGIN`` with a JSON list of session keys
-on the first line of stdin. Each client connects with its session cookie, says hello (the
+Run by ``bench.run`` as ``python -m bench.wsclient URL[,URL…] ORIGIN`` with a JSON list of
+session keys on the first line of stdin; with several URLs (web nodes) client ``i`` connects to
+``URL[i % n]``. Each client connects with its session cookie, says hello (the
 project's protocol: ``{"type": "hello", "last_id": 0}``) and waits for ``sync``. When all are
 synced the process prints ``READY <n>``; from then on it notes the wall-clock time at which each
 live ``notification`` arrives, until ``STOP`` is read on stdin, and prints one JSON line:
@@ -62,7 +63,8 @@ async def main(url: str, origin: str) -> None:
         "failed": 0,
         "errors": [],
     }
-    tasks = [asyncio.create_task(client(i, url, origin, s, state)) for i, s in enumerate(sessions)]
+    urls = url.split(",")
+    tasks = [asyncio.create_task(client(i, urls[i % len(urls)], origin, s, state)) for i, s in enumerate(sessions)]
     for _ in sessions:
         await asyncio.wait_for(state["synced"].acquire(), SYNC_TIMEOUT)
     print(f"READY {len(sessions) - state['failed']}", flush=True)

@@ -112,6 +112,10 @@ MIDDLEWARE = [
     # Under /api/, every error answer is JSON {"detail", "code"} (404, 413, 503, any 500, …).
     "config.middleware.APIErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The idle timeout: last-seen time written at most once a minute (config/sessions.py).
+    "config.sessions.IdleTimeoutMiddleware",
+    # After a write, this browser reads the primary for a few seconds (config/db_router.py).
+    "config.db_router.ReadYourWritesMiddleware",
     "config.middleware.VietnameseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -183,6 +187,31 @@ if DATABASE_OWNER and (
     or DATABASE_OWNER["NAME"] != DATABASES["default"]["NAME"]
 ):
     raise ImproperlyConfigured("DATABASE_OWNER_URL must name the same PostgreSQL database as DATABASE_URL")
+# PgBouncer in transaction mode (deploy/pgbouncer.sh): a server connection changes hands between
+# transactions, so no server-side cursors (an .iterator() cursor would be lost) and no prepared
+# statements (psycopg binds client-side in Django; prepare_threshold=None makes sure); no
+# persistent connections or pool of our own (PgBouncer is the pool).
+DB_BEHIND_PGBOUNCER = env.bool("DB_BEHIND_PGBOUNCER", default=False)
+if USING_POSTGRES and DB_BEHIND_PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.pop("pool", None)
+    _options["prepare_threshold"] = None
+# A streaming replica (deploy/replica.sh) for reports, dashboards and exports: config/db_router.py
+# sends only the reads inside `read_replica()` there, falls back to the primary when the replica
+# is down or more than REPLICA_MAX_LAG_SECONDS behind, and pins a browser to the primary for
+# READ_YOUR_WRITES_SECONDS after each of its writes.
+_replica_url = _secret("DATABASE_REPLICA_URL", default="")
+if _replica_url:
+    DATABASES["replica"] = environ.Env.db_url_config(_replica_url)
+    DATABASES["replica"]["CONN_MAX_AGE"] = 0
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("REPLICA_CONNECT_TIMEOUT", default=2)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # the test runner makes no database there
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+REPLICA_HEALTH_SECONDS = env.float("REPLICA_HEALTH_SECONDS", default=2.0)
+READ_YOUR_WRITES_SECONDS = env.int("READ_YOUR_WRITES_SECONDS", default=10)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo runs the web server and its scheduler in one process: wait for the write lock.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
@@ -237,9 +266,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-# Idle timeout: the cookie's age is renewed on every request, so it expires after inactivity.
-SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle timeout: config.sessions.IdleTimeoutMiddleware signs out a session unseen for
+# SESSION_IDLE_MINUTES; it writes the last-seen time at most every SESSION_TOUCH_SECONDS instead of
+# saving the session on every request. The row outlives the timeout by one touch interval.
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_TOUCH_SECONDS = 60
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS + SESSION_TOUCH_SECONDS
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.db_router import replica_reads
 from deadlines import chart, clock, conf, selectors, services
 from deadlines.forms import ExtensionForm
 from deadlines.workdays import WorkingCalendar
@@ -28,6 +29,7 @@ def _int(value: str | None) -> int | None:
 
 @login_required
 @require_GET
+@replica_reads
 def dashboard(request: HttpRequest) -> HttpResponse:
     cycles = list(selectors.cycles_for(request.user))
     wanted = _int(request.GET.get("cycle"))

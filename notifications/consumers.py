@@ -14,8 +14,12 @@ Protocol (JSON text frames):
 
 Security: the socket belongs to the session's user (AuthMiddlewareStack in config.asgi; the
 Origin must be one of ALLOWED_HOSTS, AllowedHostsOriginValidator). Anonymous sockets are refused
-at the handshake. The socket joins only ``user-<own id>``, and every row it sends is re-read
-with ``recipient = own user``, so nobody ever receives another officer's notification.
+at the handshake. The socket joins only ``user-<own id>``; a live message is forwarded only when
+its ``recipient`` is the socket's own user (the sender read the row and its recipient together,
+notifications.push), and a message without one is re-read with ``recipient = own user``, so
+nobody ever receives another officer's notification. The hot path (a live push) reads nothing
+from the database; the catch-up reads one batch and the unread count in one thread hop, over the
+process's connection pool (DB_POOL).
 
 The socket is only a hint: rows are durable, ids increase, and a reconnecting client asks for
 everything after its last id. Live pushes that arrive before the hello are ignored because the
@@ -66,6 +70,11 @@ def _live(user: User, notification_id: int) -> tuple[dict[str, Any] | None, int]
     """One live push: the row (only if it is this user's) and the fresh unread count."""
     payload = selectors.payload_for(user, notification_id)
     return payload, selectors.unread_count(user) if payload else 0
+
+
+def _catch_up_batch(user: User, after_id: int) -> tuple[list[dict[str, Any]], int]:
+    """One catch-up batch and the unread count, in one call on the database thread."""
+    return selectors.payloads_after(user, after_id=after_id, limit=selectors.MAX_BATCH), selectors.unread_count(user)
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
@@ -147,16 +156,13 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def _catch_up(self, last_id: int) -> None:
         cursor = last_id
         while True:
-            batch = await database_sync_to_async(selectors.payloads_after)(
-                self.user, after_id=cursor, limit=selectors.MAX_BATCH
-            )
+            batch, unread = await database_sync_to_async(_catch_up_batch)(self.user, cursor)
             for payload in batch:
                 await self.send_json({"type": "notification", "notification": payload})
                 self._remember(payload["id"])
                 cursor = payload["id"]
             if len(batch) < selectors.MAX_BATCH:
                 break
-        unread = await database_sync_to_async(selectors.unread_count)(self.user)
         self.ready = True
         await self.send_json({"type": "sync", "last_id": cursor, "unread": unread})
 
@@ -171,7 +177,14 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         notification_id = event.get("id")
         if not self.ready or not isinstance(notification_id, int) or notification_id in self.sent_ids:
             return
-        payload, unread = await database_sync_to_async(_live)(self.user, notification_id)
+        payload = event.get("notification")
+        if "recipient" in event:
+            own = event["recipient"] == self.user.pk and isinstance(payload, dict)
+            if not own or payload.get("id") != notification_id:
+                return  # not this officer's row: never forwarded
+            unread = int(event.get("unread", 0))
+        else:
+            payload, unread = await database_sync_to_async(_live)(self.user, notification_id)
         if payload is None:
             return  # not this officer's row: never forwarded
         self._remember(notification_id)

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.db_router import replica_reads
 from config.params import int_param
 from config.text import validate_single_line
 from directory.models import AdministrativeUnit
@@ -495,6 +496,7 @@ class PlanHouseholdsView(PlanMixin, APIView):
 
 class PlanTotalsView(PlanMixin, APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
+    @replica_reads
     def get(self, request: Request, plan_id: int) -> Response:
         return Response(money_dict(selectors.plan_totals(self.plan(request, plan_id))))
 
@@ -568,6 +570,7 @@ class PlanExportView(PlanMixin, APIView):
         parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=["xlsx", "docx"])],
         responses={(200, XLSX): OpenApiTypes.BINARY, (200, DOCX): OpenApiTypes.BINARY},
     )
+    @replica_reads
     def get(self, request: Request, plan_id: int, fmt: str) -> HttpResponse:
         plan = self.plan(request, plan_id)
         if fmt not in self.CONTENT_TYPES:
@@ -593,6 +596,7 @@ class PlanComponentReportView(PlanMixin, APIView):
     the plans below it for a parent plan."""
 
     @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
+    @replica_reads
     def get(self, request: Request, plan_id: int) -> HttpResponse:
         from planning import reports
 
