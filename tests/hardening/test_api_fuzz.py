@@ -38,6 +38,7 @@ from schemathesis.checks import (
 )
 
 from directory.models import AdministrativeUnit, User
+from planning import selectors
 from planning.models import Plan
 
 OFFICER = "t3-d109-labour-drafter"  # Phòng LĐTBXH Phong Thổ: edits the district's plans
@@ -75,10 +76,15 @@ def officer_headers(demo, in_test_transaction) -> dict[str, str]:
 
 @pytest.fixture
 def real_objects(demo) -> dict[str, list]:
-    """What generated path parameters are mapped onto: every demo plan (most outside the
-    officer's tree: those must answer 404), some units, the route actions."""
+    """What generated path parameters are mapped onto: mostly the officer's own plans (three
+    chances in four), else a plan outside the officer's tree or none (those must answer 404);
+    some units; the route actions."""
+    officer = User.objects.get(username=OFFICER)
+    own = list(selectors.plan_list(user=officer).order_by("pk").values_list("pk", flat=True))
+    others = list(Plan.objects.exclude(pk__in=own).order_by("pk").values_list("pk", flat=True)[: len(own) // 3])
+    assert own, "the officer sees plans"
     return {
-        "plan_id": [*Plan.objects.order_by("pk").values_list("pk", flat=True), 0, 2**31],
+        "plan_id": [*own, *own, *own, *others, 0, 2**31],
         "code": [*AdministrativeUnit.objects.order_by("pk").values_list("code", flat=True)[:40], "nope"],
         "action": ACTIONS,
         "fmt": ["xlsx", "docx", "pdf"],
