@@ -3,6 +3,7 @@ extension form: an impossible day says "Ngày không hợp lệ", not "required"
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -13,12 +14,22 @@ from deadlines.forms import ExtensionForm
 from workflows import services
 from workflows.templatetags.workflow_labels import action_name
 
-COUNCIL = services.Option("approve", "Ghi nhận HĐND phê duyệt", "council", ["resolution_number", "resolution_date"], [])
+
+
+@dataclasses.dataclass(frozen=True)
+class _CouncilApproval(services._Choice):
+    """The council's approve as the route declares it: a resolution number and date."""
+
+    fields = ("resolution_number", "resolution_date")
+
+
+COUNCIL = _CouncilApproval(action="approve", agency=None, acting_for=None, allowed=True)
+TODAY = dt.date(2026, 12, 1)
 
 
 def _date_error(raw) -> str:
     with translation.override("vi"), pytest.raises(ValidationError) as caught:
-        services._clean_fields(COUNCIL, "", {"resolution_number": "15/NQ-HĐND", "resolution_date": raw})
+        services._clean_fields(COUNCIL, "", {"resolution_number": "15/NQ-HĐND", "resolution_date": raw}, today=TODAY)
     return " ".join(caught.value.message_dict["resolution_date"])
 
 
@@ -30,7 +41,7 @@ def test_an_impossible_council_date_is_not_taken_for_an_empty_one():
 
 
 def test_a_council_date_typed_dd_mm_yyyy_is_read():
-    clean = services._clean_fields(COUNCIL, "", {"resolution_number": "15", "resolution_date": "08/12/2023"})
+    clean = services._clean_fields(COUNCIL, "", {"resolution_number": "15", "resolution_date": "08/12/2023"}, today=TODAY)
     assert clean["resolution_date"] == dt.date(2023, 12, 8)
 
 
