@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from config import clock
 from directory.models import Agency, Delegation, Membership, Role, User
@@ -38,6 +38,12 @@ def delegations_of(deputy: User, on: dt.date) -> QuerySet[Delegation]:
         .select_related("principal", "agency")
         .order_by("pk")
     )
+
+
+def delegations_running_past(*, user: User, agency: Agency, day: dt.date) -> QuerySet[Delegation]:
+    """The delegations in ``agency`` where ``user`` is the deputy or the principal that have not
+    ended by ``day`` (those begun and those still to begin)."""
+    return Delegation.objects.filter(agency=agency, ends_on__gt=day).filter(Q(deputy=user) | Q(principal=user))
 
 
 def deputy_for(*, agency: Agency, principal: User, on: dt.date) -> Delegation | None:

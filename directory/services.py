@@ -11,12 +11,11 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.models import GroupObjectPermission
 
-from directory import selectors, signals, unitdata
+from config import clock
+from directory import authority, selectors, signals, unitdata
 from directory.models import (
     AdministrativeUnit,
     Agency,
@@ -458,8 +457,8 @@ def _agency_left(*, user: User, agency: Agency) -> None:
     as deputy or as principal — end yesterday (past days stay, for the documents they signed;
     one not yet begun is deleted), and ``signals.agency_left`` tells the layers above (the flow
     gives the agency's tasks assigned to them back to the agency)."""
-    yesterday = timezone.localdate() - dt.timedelta(days=1)
-    ending = Delegation.objects.filter(agency=agency, ends_on__gt=yesterday).filter(Q(deputy=user) | Q(principal=user))
+    yesterday = clock.today() - dt.timedelta(days=1)
+    ending = authority.delegations_running_past(user=user, agency=agency, day=yesterday)
     ending.filter(starts_on__gt=yesterday).delete()
     ending.update(ends_on=yesterday)
     signals.agency_left.send(sender=Agency, user=user, agency=agency)

@@ -51,9 +51,12 @@ def parse_action_request(*, action: str, data: Mapping[str, Any], headers: Mappi
     errors: dict[str, list[str]] = {}
     comment = _text(data, "comment", errors)
     reply = _text(data, "reply", errors)
-    key = _text(data, "idempotency_key", errors) or str(headers.get("Idempotency-Key", "") or "")
+    key = _text(data, "idempotency_key", errors)
+    key_field = "idempotency_key"
+    if not key:  # the header, and an error then names the header
+        key, key_field = str(headers.get("Idempotency-Key", "") or ""), "Idempotency-Key"
     if len(key) > KEY_MAX_LENGTH:
-        errors["idempotency_key"] = [_("Khóa idempotency dài quá %(n)d ký tự.") % {"n": KEY_MAX_LENGTH}]
+        errors[key_field] = [_("Khóa idempotency dài quá %(n)d ký tự.") % {"n": KEY_MAX_LENGTH}]
     fields: dict[str, Any] = {}
     for name in TEXT_FIELDS:
         value = _text(data, name, errors).strip()

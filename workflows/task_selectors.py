@@ -14,13 +14,13 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from approvals import services as approvals
+from approvals import selectors as decisions
 from directory.models import Agency, Membership, Role, Tier
 from directory.services import unit_label
 from planning.models import EDITABLE_STATUSES, Plan, PlanStatus
 from workflows import routes
 from workflows.models import WorkItem
-from workflows.services import Option
+from workflows.services import Option, RouteOption
 
 # Actions that move a plan forward at the step where they are taken (a return does not: the
 # step it happened at is not "done").
@@ -70,7 +70,7 @@ def authorities(pairs: Iterable[tuple[Agency, tuple[str, ...]]]) -> dict[tuple[i
 
 
 def _roles_of(option: Option) -> tuple[str, ...]:
-    if option.item is not None:
+    if isinstance(option, RouteOption):
         return routes.step_spec(option.item.step).actions[option.action].roles
     return (Role.HEAD,)  # waive, reopen, amend: the head of the agency (workflows.services)
 
@@ -135,6 +135,8 @@ def confirmation(plan: Plan, option: Option) -> str:
             "step": routes.step_spec(first).title,
             "agency": _next_agencies(plan, first),
         }
+    if not isinstance(option, RouteOption):  # a side action not named above
+        return label
     step = option.item.step
     goto = routes.resolve_goto(plan, step, routes.step_spec(step).actions[option.action].goto)
     if goto == "draft":
@@ -223,7 +225,7 @@ def route_of(plan: Plan) -> list[dict[str, Any]]:
     officer, due date), the agency of a next one."""
     names = routes.steps_for(plan)
     items = list(WorkItem.objects.filter(plan=plan, is_open=True).select_related("agency", "assignee").order_by("pk"))
-    events = [e for e in approvals.history(plan) if e.action in FORWARD]
+    events = [e for e in decisions.history(plan) if e.action in FORWARD]
     open_steps = {item.step for item in items}
     if open_steps:
         current = min(names.index(s) for s in open_steps if s in names) if open_steps & set(names) else 0

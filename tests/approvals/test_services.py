@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from approvals import selectors as decisions
 from approvals import services as approvals
 from approvals.models import AuditEvent, IdempotencyRecord, Resolution
 from config.errors import Conflict
@@ -102,7 +103,7 @@ def test_a_refused_action_writes_no_audit_row_and_no_notification(commune):
 def test_history_lists_the_plans_decisions_in_order(commune):
     plan = submitted(commune)
     workflows.plan_act(actor=user(D_HEAD), plan_id=plan.pk, action="return", comment="Bổ sung")
-    actions = [event.action for event in approvals.history(plan)]
+    actions = [event.action for event in decisions.history(plan)]
     assert actions[-2:] == ["submit", "return"]
 
 

@@ -15,7 +15,6 @@ from workflows import services
 from workflows.templatetags.workflow_labels import action_name
 
 
-
 @dataclasses.dataclass(frozen=True)
 class _CouncilApproval(services._Choice):
     """The council's approve as the route declares it: a resolution number and date."""
@@ -41,7 +40,9 @@ def test_an_impossible_council_date_is_not_taken_for_an_empty_one():
 
 
 def test_a_council_date_typed_dd_mm_yyyy_is_read():
-    clean = services._clean_fields(COUNCIL, "", {"resolution_number": "15", "resolution_date": "08/12/2023"}, today=TODAY)
+    clean = services._clean_fields(
+        COUNCIL, "", {"resolution_number": "15", "resolution_date": "08/12/2023"}, today=TODAY
+    )
     assert clean["resolution_date"] == dt.date(2023, 12, 8)
 
 
