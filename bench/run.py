@@ -386,6 +386,45 @@ def sql_reference(sources: list[Any], result: dict[str, Any], where: str, params
 # --- the live server ----------------------------------------------------------------------
 
 
+def audit_chain_cost(people: Personas, repeats: int = 300) -> dict[str, Any]:
+    """What the tamper-evident audit chain adds to one transition: the read of the plan's last
+    chain hash (one indexed query) and the SHA-256 over the event, measured on the province
+    plan's own events; and, for scale, one whole audit write (``audit_record``) in a rolled-back
+    transaction."""
+    from django.db import transaction
+
+    from approvals import chain, services
+    from approvals.models import AuditEvent
+
+    plan = people.province_plan
+    event = AuditEvent.objects.filter(plan_id=plan.pk).order_by("-id").first()
+    read, digest, write = [], [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        prev = (
+            AuditEvent.objects.filter(plan_id=plan.pk).order_by("-id").values_list("chain_hash", flat=True).first()
+            or ""
+        )
+        t1 = time.perf_counter()
+        if event is not None:
+            chain.digest({name: getattr(event, name) for name in chain.CONTENT_FIELDS}, prev)
+        t2 = time.perf_counter()
+        read.append(t1 - t0)
+        digest.append(t2 - t1)
+    for _ in range(max(20, repeats // 10)):
+        with transaction.atomic():
+            t0 = time.perf_counter()
+            services.audit_record(actor=people.province, plan=plan, action="bench", step="", from_status=plan.status)
+            write.append(time.perf_counter() - t0)
+            transaction.set_rollback(True)
+    return {
+        "prev_read_p50_ms": ms(percentile(read, 50)),
+        "digest_p50_ms": ms(percentile(digest, 50)),
+        "chain_p50_ms": ms(percentile([a + b for a, b in zip(read, digest, strict=True)], 50)),
+        "audit_write_p50_ms": ms(percentile(write, 50)),
+    }
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -1043,6 +1082,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         stock=in_process["stock_queue_district"]["queries"],
     )
     results["rollups"] = rollups(scale, people, progress)
+    results["audit_chain"] = audit_chain_cost(people)
+    progress("audit chain per transition", **results["audit_chain"])
 
     server = Server(workers=2, pool=args.db_pool)
     results["server"] = {
@@ -1109,6 +1150,23 @@ def rollup_note(r: dict[str, Any]) -> str:
         else f"SUMS DIFFER from the SQL SUM: {reference.get('differs')}"
     )
     return f"{r['plans']:,} plans, {r['lines']:,} lines; first (cold) run {r['cold_ms']} ms; {check}"
+
+
+def build_figures_audit_chain(r: dict[str, Any]) -> list[Figure]:
+    """The audit chain's cost per transition, and its share of a transition's p50."""
+    if "audit_chain" not in r:
+        return []
+    ac, t = r["audit_chain"], r.get("transitions", {})
+    share = 100 * ac["chain_p50_ms"] / t["p50_ms"] if t.get("p50_ms") else None
+    return [
+        Figure(
+            "audit chain per transition (previous hash + SHA-256)",
+            ac["chain_p50_ms"],
+            "ms",
+            note=f"read {ac['prev_read_p50_ms']} ms + hash {ac['digest_p50_ms']} ms; whole audit row "
+            f"{ac['audit_write_p50_ms']} ms" + (f"; {share:.1f} % of a transition's p50" if share is not None else ""),
+        )
+    ]
 
 
 def build_figures(r: dict[str, Any]) -> list[Figure]:
@@ -1183,6 +1241,7 @@ def build_figures(r: dict[str, Any]) -> list[Figure]:
             note=f"{t['ok']}/{t['attempted']} ok, p50 {t['p50_ms']} ms, p95 {t['p95_ms']} ms",
         )
     )
+    f.extend(build_figures_audit_chain(r))
     tps = r["pgbench"].get("tps")
     f.append(Figure("pgbench TPC-B (reference)", tps, "tps"))
     if tps and t["per_second"]:
