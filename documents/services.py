@@ -124,7 +124,9 @@ def document_issue(
     return document
 
 
-def document_mark(*, document: IssuedDocument, status: str, error: str = "", prepared: dict[str, Any] | None = None) -> None:
+def document_mark(
+    *, document: IssuedDocument, status: str, error: str = "", prepared: dict[str, Any] | None = None
+) -> None:
     """Move the job's record on (the page polls it); a failure keeps its reason."""
     document.status = status
     document.error = error
