@@ -78,6 +78,7 @@ bench: install
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 check: install-dev
 	$(BIN)/python manage.py check

@@ -39,7 +39,8 @@ ANY = "*"
 @cache
 def document_rules() -> dict[str, Any]:
     """The issuing rules (``approvals/data/documents.json``), read once per process."""
-    return json.loads(DOCUMENTS_PATH.read_text(encoding="utf-8"))
+    rules: dict[str, Any] = json.loads(DOCUMENTS_PATH.read_text(encoding="utf-8"))
+    return rules
 
 
 # --- the audit trail ---------------------------------------------------------------------------
@@ -91,7 +92,8 @@ def _by_key(table: dict[str, Any], *keys: str) -> Any:
 
 def document_spec(plan: Plan) -> dict[str, str]:
     """The plan type's entry of the rules' "documents" (kind, name, issuer, subtitle)."""
-    return document_rules()["documents"][plan.plan_type]
+    spec: dict[str, str] = document_rules()["documents"][plan.plan_type]
+    return spec
 
 
 def issuing_agency(plan: Plan) -> Agency | None:
@@ -111,7 +113,7 @@ def issuer_of(plan: Plan) -> Issuer:
     key = PEOPLE_COMMITTEE if is_committee else DEPARTMENT
     body_rules = document_rules()["bodies"][key]
     titles = _by_key(body_rules["titles"], agency.kind if agency else "", plan.unit.tier)
-    if is_committee:
+    if is_committee or agency is None:  # (no agency is a committee: said again for the type checker)
         symbol = body_rules["symbol"]
     else:
         symbol = _by_key(body_rules["symbol_prefix"], plan.unit.tier) + _abbreviation(agency)
@@ -141,7 +143,7 @@ def superior_line(plan: Plan, issuer: Issuer) -> str:
     People's Committee, which heads its own documents."""
     if issuer.key != DEPARTMENT:
         return ""
-    template = document_rules()["bodies"][DEPARTMENT]["superior"]
+    template: str = document_rules()["bodies"][DEPARTMENT]["superior"]
     return template.format(unit=unit_label(plan.unit)).upper()
 
 
@@ -234,7 +236,7 @@ def _head_of(agency: Agency, issuer: Issuer) -> User | None:
     )
     heads = [m for m in memberships if not is_deputy_title(m.title, issuer)]
     exact = [m for m in heads if m.title.strip().casefold() == issuer.head_title.casefold()]
-    chosen = (exact or heads or [None])[0]
+    chosen = next(iter(exact or heads), None)
     return chosen.user if chosen else None
 
 

@@ -25,7 +25,7 @@ from planning.models import Plan, PlanStatus
 
 logger = logging.getLogger(__name__)
 
-TRANSITION_TO = {
+TRANSITION_TO: dict[str, str] = {
     PlanStatus.SUBMITTED: "mark_submitted",
     PlanStatus.APPRAISAL: "mark_appraisal",
     PlanStatus.COUNCIL: "mark_council",
@@ -65,7 +65,7 @@ def audit_record(
     agency: Agency | None = None,
     step: str = "",
     comment: str = "",
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
     request_id: str = "",
 ) -> AuditEvent:
     """Append the plan's next audit event, chained to its previous one (``approvals.chain``).
@@ -108,7 +108,8 @@ def audit_record(
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
     """The data as it reads back from the JSON column, so the hash covers what is stored."""
     plain = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in data.items()}
-    return json.loads(json.dumps(plain))
+    stored: dict[str, Any] = json.loads(json.dumps(plain))
+    return stored
 
 
 def resolution_record(*, actor: User, plan: Plan, number: str, date: dt.date) -> Resolution:
@@ -117,7 +118,7 @@ def resolution_record(*, actor: User, plan: Plan, number: str, date: dt.date) ->
     )
 
 
-def idempotent_replay(*, actor: User, key: str, plan_id: int, action: str) -> dict | None:
+def idempotent_replay(*, actor: User, key: str, plan_id: int, action: str) -> dict[str, Any] | None:
     """The first answer to this key, replayed (a record is kept at least IDEMPOTENCY_KEEP_DAYS)."""
     record = IdempotencyRecord.objects.filter(actor=actor, key=key).first()
     if record is None:
@@ -127,7 +128,7 @@ def idempotent_replay(*, actor: User, key: str, plan_id: int, action: str) -> di
     return {**record.response, "replayed": True}
 
 
-def idempotent_record(*, actor: User, key: str, plan: Plan, action: str, response: dict) -> None:
+def idempotent_record(*, actor: User, key: str, plan: Plan, action: str, response: dict[str, Any]) -> None:
     IdempotencyRecord.objects.create(actor=actor, key=key, plan=plan, action=action, response=response)
 
 
@@ -157,7 +158,7 @@ def idempotency_records_purge(*, now: dt.datetime | None = None) -> int:
 # --- notifications (outbox rows in the same transaction) --------------------------------------
 
 
-def notify(**kwargs) -> None:
+def notify(**kwargs: Any) -> None:
     """An outbox row in the caller's transaction (``notifications.services.notify``)."""
     from notifications import services as notifications
 
@@ -188,8 +189,9 @@ def announce_outcome(*, event: AuditEvent, link: str) -> None:
     values = {"reason": event.comment, "resolution": event.data.get("resolution_number", "")}
     own_agencies = list(Agency.objects.filter(unit_id=plan.unit_id).values_list("pk", flat=True))
     recipients = set(members_with_roles(own_agencies, (Role.DRAFTER, Role.HEAD)))
-    if plan.last_edited_by_id:
-        recipients.add(plan.last_edited_by)
+    editor = plan.last_edited_by if plan.last_edited_by_id else None
+    if editor is not None:
+        recipients.add(editor)
     recipients.discard(event.actor)
     title = f"{plan.get_plan_type_display()} {plan.cycle.year}, {plan.unit.name}"
     notify(

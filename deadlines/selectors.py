@@ -178,8 +178,9 @@ step_roles = routes.step_roles
 
 def actors_of(item: WorkItem, members: MemberIndex) -> list[User]:
     """Who must act: the assigned officer, else the agency's members whose role can act."""
-    if item.assignee_id is not None and item.assignee.is_active:
-        return [item.assignee]
+    assignee = item.assignee if item.assignee_id is not None else None
+    if assignee is not None and assignee.is_active:
+        return [assignee]
     return members.members(item.agency_id, step_roles(item.step))
 
 
@@ -311,8 +312,8 @@ def dashboard(*, user: User, cycle: Cycle, plan_type: str, calendar: WorkingCale
     levels: dict[str, list[UnitRow]] = defaultdict(list)
     for plan in plans:
         step = first_steps[plan.pk]
-        if (plan.pk, step) in open_due and open_due[(plan.pk, step)] is not None:
-            due_on: dt.date | None = due_day(open_due[(plan.pk, step)])
+        if (due_at := open_due.get((plan.pk, step))) is not None:
+            due_on: dt.date | None = due_day(due_at)
         elif (plan.pk, step) in extensions:
             due_on = extensions[(plan.pk, step)]
         else:

@@ -87,6 +87,7 @@ from deadlines.models import (
 )
 from deadlines.thresholds import ESCALATE_HEAD, ESCALATE_PARENT, Threshold, due_day, end_of_day
 from deadlines.workdays import WorkingCalendar
+from directory.authority import MemberIndex
 from directory.models import AdministrativeUnit, Role, User
 from notifications import services as notifications
 from planning import selectors as plan_selectors
@@ -259,7 +260,7 @@ def _rearm(
 def _announce_extension(
     *, plan: Plan, step: str, items: list[WorkItem], due_on: dt.date, reason: str, event_id: int
 ) -> None:
-    members = selectors.MemberIndex.load(i.agency_id for i in items)
+    members = MemberIndex.load(i.agency_id for i in items)
     recipients = {user.pk: user for item in items for user in selectors.actors_of(item, members)}
     spec = routes.step_spec(step)
     date = f"{due_on:%d/%m/%Y}"
@@ -621,7 +622,7 @@ class _Batch:
     def __init__(
         self,
         sent: dict[int, set[str]],
-        members: selectors.MemberIndex,
+        members: MemberIndex,
         timers: list[_Claimed] | None = None,
         assignees: dict[int, User] | None = None,
     ) -> None:
@@ -646,7 +647,7 @@ class _Batch:
         rows = ReminderLedgerEntry.objects.filter(work_item_id__in=item_ids).order_by()  # a set: no sort
         for item_id, code in rows.values_list("work_item_id", "threshold"):
             sent[item_id].add(code)
-        members = selectors.MemberIndex.load((t.agency_id for t in timers), only=_RECIPIENT_FIELDS)
+        members = MemberIndex.load((t.agency_id for t in timers), only=_RECIPIENT_FIELDS)
         assignee_ids = {t.assignee_id for t in timers if t.assignee_id is not None}
         assignees = (
             {u.pk: u for u in User.objects.only(*_RECIPIENT_FIELDS).filter(pk__in=assignee_ids)} if assignee_ids else {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
@@ -122,7 +123,13 @@ def unit_predecessors(unit: AdministrativeUnit) -> QuerySet[AdministrativeUnit]:
     )
 
 
-def predecessor_ids(units: Iterable[AdministrativeUnit]) -> QuerySet[UnitSuccession] | None:
+class OldIdRow(TypedDict):
+    """A row of ``predecessor_ids``."""
+
+    old_id: int
+
+
+def predecessor_ids(units: Iterable[AdministrativeUnit]) -> QuerySet[UnitSuccession, OldIdRow] | None:
     """The ids (``old_id``) of the three-tier units the given two-tier units succeeded, as a
     lazy subquery (no query of its own: it runs inside the caller's), or ``None`` when none
     of the units is a two-tier one. For history scopes such as ``plan_scope_q``."""
@@ -166,7 +173,8 @@ def two_tier_rekey_plan(*, release: str) -> RekeyPlan:
     official = {r.code: r for r in unitdata.two_tier_records()}
     remap = unitdata.rekey_map(release)
     units = list(AdministrativeUnit.objects.filter(structure=Structure.TWO_TIER).order_by("code"))
-    province_codes = {u.pk: u.code for u in units if u.tier == Tier.PROVINCE}
+    # Keyed by ``int | None`` so that a parentless unit looks up None and matches nothing.
+    province_codes: dict[int | None, str] = {u.pk: u.code for u in units if u.tier == Tier.PROVINCE}
     plan = RekeyPlan(release=release)
     for unit in units:
         if unit.tier == Tier.PROVINCE:

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -133,7 +134,12 @@ def units_load(*, structure: str, records: Iterable[UnitRecord]) -> LoadResult:
     for tier in (Tier.PROVINCE, Tier.DISTRICT, Tier.COMMUNE):
         to_create, to_update = [], []
         for record in by_tier[tier]:
-            parent = nation if tier == Tier.PROVINCE else existing[record.parent_code]
+            if tier == Tier.PROVINCE:
+                parent = nation
+            elif record.parent_code is None:  # UnitRecord: only a province has no parent code
+                raise ValueError(f"{tier} {record.code} has no parent code")
+            else:
+                parent = existing[record.parent_code]
             province = None if tier == Tier.PROVINCE else (parent if parent.tier == Tier.PROVINCE else parent.province)
             district = parent if parent.tier == Tier.DISTRICT else None
             # Ids, not instances: comparing instances would fetch every parent again.
@@ -229,7 +235,7 @@ def unit_successions_load() -> SuccessionLoadResult:
         ids.setdefault((structure, tier), {})[code] = pk
     wanted: dict[tuple[int, int], bool] = {}
     skipped = 0
-    counts = {Tier.COMMUNE: 0, Tier.PROVINCE: 0}
+    counts: dict[str, int] = {Tier.COMMUNE: 0, Tier.PROVINCE: 0}
     for record in (*unitdata.commune_successions(), *unitdata.province_successions()):
         old = ids.get((Structure.THREE_TIER, record.tier), {}).get(record.old_code)
         new = ids.get((Structure.TWO_TIER, record.tier), {}).get(record.new_code)
@@ -387,7 +393,8 @@ def agencies_ensure_standard(*, units: Iterable[AdministrativeUnit]) -> int:
     groups = Group.objects.bulk_create(
         [Group(name=_group_name(unit, kind)) for unit, kind, _name, _short in planned], batch_size=2000
     )
-    if groups and groups[0].pk is None:  # backends that do not return ids from bulk inserts
+    # Backends that do not return ids from bulk inserts leave ``pk`` None (typed ``int``).
+    if groups and cast("int | None", groups[0].pk) is None:
         by_name = Group.objects.in_bulk([g.name for g in groups], field_name="name")
         groups = [by_name[g.name] for g in groups]
     Agency.objects.bulk_create(
@@ -485,8 +492,8 @@ def membership_add(*, user: User, agency: Agency, role: str, title: str = "", ac
     ``actor`` is who did it (the admin's user; None for the loaders and the demo), logged."""
     if error := _role_error(role):
         raise error
-    if error := membership_title_error(role=role, title=title):
-        raise ValidationError({"title": error})
+    if title_error := membership_title_error(role=role, title=title):
+        raise ValidationError({"title": title_error})
     membership, _created = Membership.objects.update_or_create(
         user=user, agency=agency, role=role, defaults={"title": title.strip()}
     )
@@ -522,8 +529,8 @@ def membership_change_role(*, actor: User, membership: Membership, role: str, ti
     if error := _role_error(role):
         raise error
     title = locked.title if title is None else title.strip()
-    if error := membership_title_error(role=role, title=title):
-        raise ValidationError({"title": error})
+    if title_error := membership_title_error(role=role, title=title):
+        raise ValidationError({"title": title_error})
     if role != locked.role and Membership.objects.filter(user=locked.user, agency=locked.agency, role=role).exists():
         raise ValidationError({"role": _("Cán bộ đã có vai trò này trong cơ quan.")})
     before = locked.role

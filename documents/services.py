@@ -15,6 +15,7 @@ import binascii
 import datetime as dt
 import hashlib
 import logging
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -79,7 +80,7 @@ def document_issue(
     backend = backend or settings.DOCUMENTS_SIGNING_BACKEND
     if backend not in SigningBackend.values or (backend == SigningBackend.DEMO and not settings.DEMO):
         raise ValidationError({"backend": _("Cách ký không hợp lệ.")})
-    prepared: dict = {}
+    prepared: dict[str, Any] = {}
     if backend == SigningBackend.TOKEN:
         if not certificate:
             raise ValidationError({"certificate": _("Cần chứng thư số của thiết bị ký.")})
@@ -123,7 +124,9 @@ def document_issue(
     return document
 
 
-def document_mark(*, document: IssuedDocument, status: str, error: str = "", prepared: dict | None = None) -> None:
+def document_mark(
+    *, document: IssuedDocument, status: str, error: str = "", prepared: dict[str, Any] | None = None
+) -> None:
     """Move the job's record on (the page polls it); a failure keeps its reason."""
     document.status = status
     document.error = error

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from approvals.models import AuditEvent
 from directory.models import Agency, Membership, Role, User
@@ -188,7 +188,7 @@ def line_notes(plan: Plan) -> dict[str, list[LineNote]]:
     return notes
 
 
-def attachments_of(plan: Plan):
+def attachments_of(plan: Plan) -> QuerySet[Attachment]:
     """The plan's files, by round (the newest round first), then in upload order."""
     return Attachment.objects.filter(plan=plan).select_related("uploaded_by").order_by("-round_number", "id")
 

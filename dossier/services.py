@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +22,11 @@ from dossier.models import Attachment, Comment
 from notifications import services as notifications
 from planning import selectors as plan_selectors
 from planning.models import Plan
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    from approvals.models import AuditEvent
 
 MAX_COMMENT = 5000
 MAX_NAME = 200
@@ -67,7 +73,9 @@ def _announce(comment: Comment) -> None:
     )
 
 
-def _create(*, actor: User, plan: Plan, text: str, parent: Comment | None, line_ref: str, answers=None) -> Comment:
+def _create(
+    *, actor: User, plan: Plan, text: str, parent: Comment | None, line_ref: str, answers: AuditEvent | None = None
+) -> Comment:
     comment = Comment.objects.create(
         plan=plan,
         author=actor,
@@ -83,13 +91,15 @@ def _create(*, actor: User, plan: Plan, text: str, parent: Comment | None, line_
 
 
 @transaction.atomic
-def comment_add(*, actor: User, plan_id: int, text: str, parent_id: int | None = None, line_ref: str = "") -> Comment:
+def comment_add(
+    *, actor: User, plan_id: int, text: str, parent_id: int | str | None = None, line_ref: str = ""
+) -> Comment:
     """A comment (or a reply to a top-level comment) on a plan the actor may see; optionally
     anchored to one of the plan's budget lines. 404 for a plan outside the actor's tree."""
     plan = plan_selectors.plan_get_for_user(user=actor, plan_id=plan_id)
     text = _clean_text(text)
     parent = None
-    if parent_id not in (None, ""):
+    if parent_id is not None and parent_id != "":  # the form's field may come empty
         try:
             parent = Comment.objects.filter(plan=plan, pk=int(parent_id)).first()
         except (TypeError, ValueError):
@@ -143,7 +153,9 @@ def _safe_name(name: str) -> str:
 
 
 @transaction.atomic
-def attachment_upload(*, actor: User, plan_id: int, upload, kind: str = Attachment.Kind.OTHER) -> Attachment:
+def attachment_upload(
+    *, actor: User, plan_id: int, upload: UploadedFile[bytes] | None, kind: str = Attachment.Kind.OTHER
+) -> Attachment:
     """Attach a file to the round being prepared. Only the plan's drafters (and heads), only
     while it is a draft or returned; PDF, PNG, JPEG, .docx or .xlsx by content, within
     ``DOSSIER_MAX_UPLOAD_BYTES``."""
@@ -153,10 +165,13 @@ def attachment_upload(*, actor: User, plan_id: int, upload, kind: str = Attachme
         raise ValidationError({"file": _("Chọn tệp để đính kèm.")})
     if kind not in Attachment.Kind.values:
         raise ValidationError({"kind": _("Loại tài liệu không hợp lệ.")})
+    size = upload.size
+    if size is None:  # a request's upload always knows its size (Django counts it while reading)
+        raise TypeError(f"upload {upload!r} has no size")
     limit = max_upload_bytes()
-    if upload.size > limit:
+    if size > limit:
         raise ValidationError({"file": _("Tệp lớn quá %(mb)s MB.") % {"mb": f"{limit / (1024 * 1024):.0f}"}})
-    if upload.size == 0:
+    if size == 0:
         raise ValidationError({"file": _("Tệp rỗng.")})
     detected = content.detect(upload)
     if detected is None:
@@ -177,7 +192,7 @@ def attachment_upload(*, actor: User, plan_id: int, upload, kind: str = Attachme
         kind=kind,
         name=name,
         content_type=detected.mime,
-        size=upload.size,
+        size=size,
         uploaded_by=actor,
     )
     upload.seek(0)
@@ -205,7 +220,8 @@ def attachment_remove(*, actor: User, plan_id: int, attachment_id: int) -> None:
     stored = attachment.file.name
     storage = attachment.file.storage
     attachment.delete()
-    transaction.on_commit(lambda: storage.delete(stored), robust=True)
+    if stored:  # a file field without a name has no file to delete
+        transaction.on_commit(lambda: storage.delete(stored), robust=True)
 
 
 def attachments_freeze(*, plan: Plan, round_number: int) -> int:

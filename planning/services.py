@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from config import bulk
 from config.errors import Conflict, StructuredValidationError
 from config.text import as_text, model_text, text_error
 from directory.models import AdministrativeUnit, Agency, AgencyKind, Role, Tier, User
@@ -347,7 +348,8 @@ def parse_amount(raw: Any) -> Decimal:
         raise ValueError(_("Số tiền không được âm."))
     if value > AMOUNT_MAX:  # before quantize, which cannot hold 1e400 or 26 digits (a 500)
         raise ValueError(_("Số tiền quá lớn (tính bằng triệu đồng)."))
-    if value.as_tuple().exponent < -3 and value != value.quantize(Decimal("0.001")):
+    exponent = value.as_tuple().exponent  # an int: the value is finite (checked above)
+    if isinstance(exponent, int) and exponent < -3 and value != value.quantize(Decimal("0.001")):
         raise ValueError(_("Tối đa 3 chữ số thập phân (triệu đồng)."))
     return value.quantize(Decimal("0.001"))
 
@@ -384,7 +386,7 @@ def _source_error(code: str, sources: dict[str, FundingSource], period: Programm
     }
 
 
-def validate_lines(*, plan: Plan, rows: list[dict[str, Any]]) -> list[LineInput]:
+def validate_lines(*, plan: Plan, rows: object) -> list[LineInput]:
     """Check every row; raise one ValidationError naming each bad row and field.
 
     A row: ``{"item": "C1.02.01", "catalogue": "2026-2030" (default: the plan's period),
@@ -467,16 +469,18 @@ def validate_lines(*, plan: Plan, rows: list[dict[str, Any]]) -> list[LineInput]
                 row_errors["amounts"] = amount_errors
         texts: dict[str, str] = {}
         for field in LINE_TEXT_FIELDS:
-            value = row.get(field) or ""
-            if not isinstance(value, str):
+            text = row.get(field) or ""
+            if not isinstance(text, str):
                 row_errors[field] = [_("Cần một chuỗi ký tự.")]
-            elif message := text_error(value, multiline=field in MULTILINE_LINE_FIELDS):
+            elif message := text_error(text, multiline=field in MULTILINE_LINE_FIELDS):
                 row_errors[field] = [message]
-            elif len(value) > (BudgetLine._meta.get_field(field).max_length or 10_000):
+            elif len(text) > (bulk.concrete_fields(BudgetLine, field)[0].max_length or 10_000):
                 row_errors[field] = [_("Quá dài.")]
-            texts[field] = value.strip() if isinstance(value, str) else ""
+            texts[field] = text.strip() if isinstance(text, str) else ""
         if row_errors:
             errors[index] = row_errors
+        elif item is None:  # every branch that leaves the item unknown records an error
+            raise ValueError(f"line {index}: no catalogue item and no error")
         else:
             clean.append(LineInput(item=item, texts=texts, amounts=amounts))
     if errors:
@@ -485,7 +489,7 @@ def validate_lines(*, plan: Plan, rows: list[dict[str, Any]]) -> list[LineInput]
 
 
 @transaction.atomic
-def plan_lines_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any]]) -> list[BudgetLine]:
+def plan_lines_replace(*, actor: User, plan: Plan, rows: object) -> list[BudgetLine]:
     """Replace all budget lines at once; all rows are valid or nothing changes."""
     plan = plan_lock(plan.pk)
     plan_require_editor(actor, plan)
@@ -504,7 +508,7 @@ def plan_lines_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any]]) -
 
 
 @transaction.atomic
-def plan_indicators_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any]]) -> list[Indicator]:
+def plan_indicators_replace(*, actor: User, plan: Plan, rows: object) -> list[Indicator]:
     """Replace the plan's indicators; a row may name the national criterion indicator it
     measures (``"criterion": "6.1"``, a code of the period's rural criteria)."""
     plan = plan_lock(plan.pk)
@@ -519,14 +523,15 @@ def plan_indicators_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any
             errors[index] = {"non_field_errors": [_("Mỗi dòng phải là một đối tượng.")]}
             continue
         row_errors: dict[str, list[str]] = {}
-        texts = {}
+        texts: dict[str | None, str] = {}
         for key, field in INDICATOR_TEXT_KEYS.items():
             try:
                 texts[field] = model_text(Indicator, field, row.get(key)) if field else as_text(row.get(key))
             except ValueError as exc:
                 row_errors[key], texts[field] = [str(exc)], ""
         criterion_code = texts.pop(None)
-        indicator = Indicator(plan=plan, position=index, criterion=criteria.get(criterion_code), **texts)
+        fields = {name: text for name, text in texts.items() if name is not None}  # (None popped above)
+        indicator = Indicator(plan=plan, position=index, criterion=criteria.get(criterion_code), **fields)
         if criterion_code and criterion_code not in criteria:
             row_errors["criterion"] = [
                 _("Không có chỉ tiêu “%(code)s” trong bộ tiêu chí giai đoạn %(period)s.")
@@ -542,7 +547,7 @@ def plan_indicators_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any
                 row_errors[field] = [str(exc)]
         try:
             indicator.full_clean(
-                exclude=["plan", *row_errors, *(INDICATOR_TEXT_KEYS[k] for k in row_errors if k in INDICATOR_TEXT_KEYS)]
+                exclude=["plan", *row_errors, *(f for k in row_errors if (f := INDICATOR_TEXT_KEYS.get(k)))]
             )
         except ValidationError as exc:
             row_errors.update({("unit" if k == "unit_of_measure" else k): v for k, v in exc.message_dict.items()})
@@ -569,7 +574,7 @@ def _parse_signed(raw: Any) -> Decimal:
 
 
 @transaction.atomic
-def plan_households_replace(*, actor: User, plan: Plan, rows: list[dict[str, Any]]) -> list[Household]:
+def plan_households_replace(*, actor: User, plan: Plan, rows: list[Any]) -> list[Household]:
     plan = plan_lock(plan.pk)
     plan_require_editor(actor, plan)
     errors: dict[int, dict[str, list[str]]] = {}

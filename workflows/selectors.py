@@ -8,7 +8,7 @@ caller's share of the work, not the national number of tasks.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -42,8 +42,10 @@ class InboxFilters:
     overdue: bool | None = None
 
     @classmethod
-    def from_params(cls, params) -> InboxFilters:
-        def integer(name):
+    def from_params(cls, params: Mapping[str, Any]) -> InboxFilters:
+        """From a request's query (``request.GET``/``query_params``): untrusted, checked here."""
+
+        def integer(name: str) -> int | None:
             value = params.get(name)
             return int(value) if value and str(value).isdigit() else None
 
@@ -211,7 +213,7 @@ def _name_key(name: str) -> tuple[str, str]:
 def _sorted_rows(rows: list[dict[str, Any]], sort: str, sources: list[FundingSource]) -> list[dict[str, Any]]:
     column, descending = workbench_sort_key(sort, sources)
 
-    def key(row: dict[str, Any]):
+    def key(row: dict[str, Any]) -> Any:
         plan = row["plan"]
         if column == "code":
             value: Any = plan.unit.code
@@ -286,7 +288,9 @@ def workbench(*, user: User, plan: Plan, sources: list[FundingSource], sort: str
     }
 
 
-def _round_baselines(children: list[Plan], sources: list[FundingSource]) -> dict[int, tuple[int, dict[str, Decimal]]]:
+def _round_baselines(
+    children: Sequence[Plan], sources: list[FundingSource]
+) -> dict[int, tuple[int, dict[str, Decimal]]]:
     """For each child, the round its change is measured from and that round's own lines summed
     per source, as the task page compares rounds: a plan being edited (draft, returned) against
     its last frozen round (what its unit changed since it last submitted); a plan that moved on

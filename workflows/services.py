@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -32,13 +32,18 @@ from config.errors import Conflict
 from config.text import text_error
 from deadlines import services as deadlines
 from directory.authority import Authority, authority_of, members_with_roles
-from directory.models import Agency, Membership, Role, Tier, User
+from directory.models import AdministrativeUnit, Agency, Membership, Role, Tier, User
 from planning import completeness
 from planning import selectors as plan_selectors
 from planning import services as planning
 from planning.models import EDITABLE_STATUSES, Cycle, Plan, PlanRound, PlanStatus
 from workflows import routes
 from workflows.models import PlanProcess, WorkItem
+
+if TYPE_CHECKING:
+    from viewflow.workflow.activation import Activation
+
+    from approvals.models import AuditEvent
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +158,7 @@ def action_label(action: str) -> str:
 
 
 @transaction.atomic
-def plan_open(*, actor: User, cycle: Cycle, unit, plan_type: str) -> Plan:
+def plan_open(*, actor: User, cycle: Cycle, unit: AdministrativeUnit, plan_type: str) -> Plan:
     """Create a plan and start its route (its first task lands in the drafting agency's inbox)."""
     plan = planning.plan_create(actor=actor, cycle=cycle, unit=unit, plan_type=plan_type)
     process_start(plan)
@@ -163,7 +168,8 @@ def plan_open(*, actor: User, cycle: Cycle, unit, plan_type: str) -> Plan:
 def process_start(plan: Plan, step: str | None = None, *, returned: bool = False) -> PlanProcess:
     from workflows.flows import PlanFlow
 
-    return PlanFlow.start.run(plan=plan, step=step or routes.first_step(plan), returned=returned)
+    process: PlanProcess = PlanFlow.start.run(plan=plan, step=step or routes.first_step(plan), returned=returned)
+    return process
 
 
 def process_ensure(plan: Plan) -> None:
@@ -180,19 +186,19 @@ def process_ensure(plan: Plan) -> None:
 _acting_plan: ContextVar[Plan | None] = ContextVar("acting_plan", default=None)
 
 
-def _process_plan(process) -> Plan:
+def _process_plan(process: PlanProcess) -> Plan:
     plan = _acting_plan.get()
     if plan is not None and plan.pk == process.data["plan"]:
         return plan
     return Plan.objects.select_related("unit__parent", "cycle__period").get(pk=process.data["plan"])
 
 
-def acting_unit_for_process(process):
+def acting_unit_for_process(process: PlanProcess) -> AdministrativeUnit:
     plan = _process_plan(process)
     return routes.acting_unit(plan, routes.step_spec(process.data["step"]))
 
 
-def step_owner(process) -> User | None:
+def step_owner(process: PlanProcess) -> User | None:
     """A plan returned for revision goes back to the officer who last wrote it."""
     if process.data.get("step") != "draft" or not process.data.get("returned"):
         return None
@@ -204,7 +210,7 @@ def step_owner(process) -> User | None:
     return editor if Membership.objects.filter(user=editor, agency__unit=plan.unit).exists() else None
 
 
-def work_item_open(activation) -> WorkItem:
+def work_item_open(activation: Activation) -> WorkItem:
     """Create the inbox row of a new task and tell the officers who must act."""
     process, task = activation.process, activation.task
     plan = _process_plan(process)
@@ -256,7 +262,7 @@ def announce_task(*, item: WorkItem, title_vi: str, title_en: str) -> None:
     )
 
 
-def user_can_see_process(user: User, process) -> bool:
+def user_can_see_process(user: User, process: PlanProcess) -> bool:
     plan_id = (process.data or {}).get("plan")
     return plan_id is not None and Plan.objects.filter(plan_selectors.plan_scope_q(user), pk=plan_id).exists()
 
@@ -286,11 +292,11 @@ def _route_options(items: list[WorkItem], authority: Authority, only: str | None
 
 
 def _parent_reviewer_agency(plan: Plan, items: list[WorkItem]) -> Agency | None:
-    if plan.unit.parent_id is None or plan.parent_id is None:
+    if (parent_unit := plan.unit.parent) is None or (parent := plan.parent) is None:
         return None
-    if plan.parent.status not in EDITABLE_STATUSES or routes.direction(plan.plan_type) != "bottom-up":
+    if parent.status not in EDITABLE_STATUSES or routes.direction(plan.plan_type) != "bottom-up":
         return None
-    return routes.standing_agency(plan.unit.parent, plan.cycle.period.code)
+    return routes.standing_agency(parent_unit, plan.cycle.period.code)
 
 
 def _own_standing_agency(plan: Plan, items: list[WorkItem]) -> Agency | None:
@@ -460,7 +466,7 @@ def _check_requirements(plan: Plan, spec: routes.ActionSpec) -> None:
         if violations:
             raise PreconditionFailed(_("Kế hoạch vượt trần kinh phí được giao."), violations)
     top_down = routes.direction(plan.plan_type) == "top-down"
-    under_a_level = plan.unit.parent_id is not None and plan.unit.parent.tier != Tier.NATION
+    under_a_level = (parent_unit := plan.unit.parent) is not None and parent_unit.tier != Tier.NATION
     guidance_issued = plan.parent is not None and plan.parent.status == PlanStatus.GUIDANCE_ISSUED
     if "parent_guidance_issued" in spec.requires and top_down and under_a_level and not guidance_issued:
         raise PreconditionFailed(_("Cấp trên chưa ban hành kế hoạch, hướng dẫn rà soát."))
@@ -597,7 +603,7 @@ ROUTE_EFFECTS: dict[str, RouteEffects] = {
 NO_EFFECTS = RouteEffects()
 
 
-def _route_action(actor: User, plan: Plan, option: RouteOption, comment: str, clean: dict) -> dict:
+def _route_action(actor: User, plan: Plan, option: RouteOption, comment: str, clean: dict[str, Any]) -> dict[str, Any]:
     item, action_spec = option.item, option.spec
     _check_requirements(plan, action_spec)
     goto = routes.resolve_goto(plan, item.step, action_spec.goto)
@@ -620,7 +626,9 @@ def _route_action(actor: User, plan: Plan, option: RouteOption, comment: str, cl
     return _result(plan, option.action, goto)
 
 
-def _audit(actor: User, plan: Plan, option: Option, *, step: str, from_status: str, comment: str, clean: dict):
+def _audit(
+    actor: User, plan: Plan, option: Option, *, step: str, from_status: str, comment: str, clean: dict[str, Any]
+) -> AuditEvent:
     """The audit row of an action: who (and for whom, under a delegation), in which agency."""
     return approvals.audit_record(
         plan=plan,
@@ -679,7 +687,7 @@ def _cancel_open_work(plan: Plan, actor: User, outcome: str) -> None:
     )
 
 
-def _side_action(actor: User, plan: Plan, option: SideOption, comment: str, clean: dict) -> dict:
+def _side_action(actor: User, plan: Plan, option: SideOption, comment: str, clean: dict[str, Any]) -> dict[str, Any]:
     side = SIDE_ACTIONS[option.action]
     from_status = plan.status
     step = side.prepare(actor, plan) if side.prepare else side.step
