@@ -4,16 +4,14 @@ demo signed off by its commune chair with its number and date, and the renderer'
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
 
 import pytest
-from django.conf import settings
 from django.db import transaction
 
 from directory.models import User
 from planning.models import Plan, Structure
 from tests.complete import complete
+from tests.office import require_office_tools
 
 COMMUNE_HEAD, COMMUNE_DRAFTER = "t3-c03592-ubnd-head", "t3-c03592-ubnd-drafter"  # xã Sin Suối Hồ
 OUTSIDER = "t2-c03388-ubnd-drafter"  # a two-tier commune: no business with a 2023 three-tier plan
@@ -48,19 +46,7 @@ def demo_pki(settings, pki_root):
 def renderer_tools():
     """LibreOffice and poppler: skipped on a laptop without them, a failure under
     REQUIRE_POSTGRES=1 (CI, where .ci/run installs them), as tests/planning/test_documents.py."""
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if not missing:
-        families = subprocess.run(
-            ["fc-list", ":charset=1edd", "family"], capture_output=True, text=True, check=False
-        ).stdout
-        if "Liberation" not in families:
-            missing.append("Liberation fonts with Vietnamese letters (fonts-liberation2)")
-    if missing:
-        packages = "libreoffice-writer-nogui fonts-liberation2 poppler-utils"
-        reason = f"issuing needs {', '.join(missing)} (apt-get install {packages})"
-        if settings.REQUIRE_POSTGRES:
-            pytest.fail(f"{reason}; REQUIRE_POSTGRES=1 forbids skipping")
-        pytest.skip(reason)
+    require_office_tools(tools=TOOLS, font="Liberation", purpose="issuing")
 
 
 @pytest.fixture

@@ -9,13 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import shutil
 import subprocess
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +28,7 @@ from directory.models import AdministrativeUnit, Agency, AgencyKind, Delegation,
 from planning import exports, selectors, services
 from planning.models import Cycle, Plan, PlanType
 from tests.complete import complete
+from tests.office import require_office_tools
 from tests.planning.test_exports import (
     budget_docx_table,
     build_province_2027,
@@ -433,7 +432,6 @@ def test_lam_dongs_component_report_keeps_national_codes_beside_its_labels(lam_d
 # --- rendered by LibreOffice ------------------------------------------------------------------
 
 TOOLS = ("soffice", "pdftotext", "pdfinfo", "fc-list")
-VIETNAMESE_LETTER = "1edd"  # "ờ": Liberation Serif 1.x lacks it (a wider fallback font moves page breaks)
 
 
 @pytest.fixture(scope="module")
@@ -441,19 +439,7 @@ def renderer():
     """LibreOffice, poppler and a Times New Roman-metric font with the Vietnamese letters
     (Liberation Serif 2): skipped on a laptop without them, a failure under REQUIRE_POSTGRES=1
     (CI, where .ci/run installs them)."""
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if not missing:
-        families = subprocess.run(
-            ["fc-list", f":charset={VIETNAMESE_LETTER}", "family"], capture_output=True, text=True, check=False
-        ).stdout
-        if "Liberation Serif" not in families:
-            missing.append("Liberation Serif with Vietnamese letters (fonts-liberation2)")
-    if missing:
-        packages = "libreoffice-writer-nogui fonts-liberation2 poppler-utils"
-        reason = f"rendering needs {', '.join(missing)} (apt-get install {packages})"
-        if settings.REQUIRE_POSTGRES:
-            pytest.fail(f"{reason}; REQUIRE_POSTGRES=1 forbids skipping")
-        pytest.skip(reason)
+    require_office_tools(tools=TOOLS, font="Liberation Serif", purpose="rendering")
     return render
 
 
