@@ -8,6 +8,8 @@ page keeps them valid.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
@@ -74,7 +76,8 @@ def test_a_return_with_line_comments_is_recorded_and_shown_to_the_commune(commun
 
     page = browser(C_DRAFTER).get(task_url(commune)).content.decode()
     assert "Đề nghị rà soát lại kinh phí" in page
-    assert f"{code}: Thiếu đối tượng thụ hưởng" in page
+    # The thread names the line by its item (code and title) beside the comment.
+    assert re.search(rf"Dòng [^<:]*{re.escape(code)}[^<]*: Thiếu đối tượng thụ hưởng", page)
 
 
 def test_the_success_message_names_the_action(commune):
@@ -124,7 +127,8 @@ def test_a_calendar_invalid_resolution_date_is_400_naming_the_date(demo):
             task_url(plan), {"action": "approve", "resolution_number": "15/NQ-HĐND", "resolution_date": bad}
         )
         assert response.status_code == 400, bad
-        assert "Cần ngày nghị quyết (dd/mm/yyyy)." in response.content.decode()
+        # An impossible day is named as such (issue 14), not taken for an empty field.
+        assert "Ngày không hợp lệ" in response.content.decode()
         assert state(plan) == before
     missing = client.post(task_url(plan), {"action": "approve", "resolution_date": "01/12/2026"})
     assert missing.status_code == 400
@@ -195,18 +199,22 @@ def test_submitting_before_the_plans_below_are_done_is_409_naming_them(demo):
 # --- the workbench's bulk accept ---------------------------------------------------------------
 
 
+def bulk(client: Client, plan: Plan, action: str, ids: list) -> tuple[object, dict[int, dict]]:
+    """POST the workbench's bulk form; the response and the per-plan results it kept for the page."""
+    response = client.post(reverse("workflows:workbench", args=[plan.pk]), {"action": action, "plan": ids})
+    kept = client.session.get(f"workbench-results-{plan.pk}") or {"rows": []}
+    return response, {row["plan"]: row for row in kept["rows"]}
+
+
 def test_the_workbench_accepts_the_ticked_plans_and_names_the_ones_it_could_not(commune):
     district = plan_of("109")
     other = district.children.exclude(pk=commune.pk).exclude(status="submitted").first()
     assert other is not None
     other_before = state(other)
-    response = browser(D_HEAD).post(
-        reverse("workflows:workbench", args=[district.pk]), {"accept": [commune.pk, other.pk]}
-    )
+    response, results = bulk(browser(D_HEAD), district, "accept", [commune.pk, other.pk])
     assert response.status_code == 302
-    shown = page_messages(response)
-    assert "Đã chấp nhận 1 kế hoạch." in shown
-    assert any(message.startswith(f"{other.pk}: ") for message in shown)
+    assert "Chấp nhận: đã thực hiện 1 kế hoạch." in page_messages(response)
+    assert results[commune.pk]["done"] and not results[other.pk]["done"] and results[other.pk]["reason"]
     assert Plan.objects.get(pk=commune.pk).status == "accepted"
     assert state(other) == other_before
 
@@ -214,23 +222,25 @@ def test_the_workbench_accepts_the_ticked_plans_and_names_the_ones_it_could_not(
 def test_the_workbench_accepts_nothing_for_an_officer_who_may_not(commune):
     district = plan_of("109")
     before = state(commune)
-    response = browser(D_DRAFTER).post(reverse("workflows:workbench", args=[district.pk]), {"accept": [commune.pk]})
+    response, results = bulk(browser(D_DRAFTER), district, "accept", [commune.pk])
     assert response.status_code == 302
-    shown = page_messages(response)
-    assert shown == [f"{commune.pk}: Vai trò của bạn không được thực hiện thao tác này."]
+    assert not results[commune.pk]["done"]
+    assert "Vai trò của bạn không được thực hiện thao tác này." in results[commune.pk]["reason"]
     assert state(commune) == before
 
 
 def test_the_workbench_names_a_tampered_or_invisible_plan_id_and_goes_on(commune):
     district = plan_of("109")
+    tampered, _ = bulk(browser(D_HEAD), district, "accept", ["abc", commune.pk])
+    assert tampered.status_code == 400  # not a plan id: the form is refused whole, naming the field
+    assert "Kế hoạch đã chọn không hợp lệ." in tampered.content.decode()
+    assert Plan.objects.get(pk=commune.pk).status == "submitted"
     foreign = Plan.objects.filter(unit__structure="two-tier", unit__code="03388").first()
-    response = browser(D_HEAD).post(
-        reverse("workflows:workbench", args=[district.pk]), {"accept": ["abc", "999999", foreign.pk, commune.pk]}
-    )
+    response, results = bulk(browser(D_HEAD), district, "accept", [999999, foreign.pk, commune.pk])
     assert response.status_code == 302
-    shown = page_messages(response)
-    assert "Đã chấp nhận 1 kế hoạch." in shown
-    assert "999999: Không tìm thấy kế hoạch." in shown
-    assert f"{foreign.pk}: Không tìm thấy kế hoạch." in shown  # never "exists, but not yours"
-    assert any(message.startswith("abc: ") for message in shown)
+    for missing in (999999, foreign.pk):  # never "exists, but not yours"
+        assert not results[missing]["done"]
+        assert results[missing]["reason"] == "Không phải kế hoạch cấp dưới trực tiếp của kế hoạch này."
+        assert results[missing]["unit"] == str(missing)
+    assert results[commune.pk]["done"]
     assert Plan.objects.get(pk=commune.pk).status == "accepted"
