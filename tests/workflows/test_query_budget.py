@@ -56,6 +56,9 @@ def test_workbench_query_count_does_not_grow_with_children(as_user, client):
     # Two-tier Lai Châu's 2027 plan over its six communes costs what Phong Thổ's over 17 costs.
     standing = User.objects.get(username="t2-p12-agri-head")  # Sở NN&MT, the standing agency
     client.force_login(standing, backend="django.contrib.auth.backends.ModelBackend")
+    # The first page after a forced login stamps the session's last-seen time (a write at most
+    # once a minute, config/sessions.py), as the form login's redirect did for the others.
+    client.get(reverse("home"))
     two_tier = plan_of("12", year=2027, structure="two-tier")
     two_tier_queries, page = count(client, reverse("workflows:workbench", args=[two_tier.pk]))
     assert page.content.decode().count('class="status') == Plan.objects.filter(parent=two_tier).count() == 6
