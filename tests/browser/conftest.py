@@ -111,8 +111,10 @@ def login(browser, live_server_url):
 
     contexts = []
 
-    def _login(username: str):
-        context = browser.new_context(locale="vi-VN")
+    def _login(username: str, **context_options):
+        """A page signed in as ``username``; ``context_options`` go to the browser context
+        (a phone's viewport, say)."""
+        context = browser.new_context(locale="vi-VN", **context_options)
         contexts.append(context)
         page = context.new_page()
         page.goto(f"{live_server_url}/login/")

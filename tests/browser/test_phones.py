@@ -11,8 +11,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from directory.demo import DEMO_PASSWORD
-
 PHONE = {"width": 390, "height": 844}
 D_HEAD, D_DRAFTER = "t3-d109-labour-head", "t3-d109-labour-drafter"  # Phòng LĐTBXH Phong Thổ (2023)
 COUNCIL = "t2-p12-hdnd-council_secretary"  # two-tier Lai Châu's People's Council (2027, seven sources)
@@ -20,23 +18,11 @@ STANDING = "t2-p12-agri-head"  # Sở NN&MT, the 2027 standing agency
 
 
 @pytest.fixture
-def phone(browser, live_server_url):
-    contexts = []
-
+def phone(login):
     def _as(username: str):
-        context = browser.new_context(locale="vi-VN", viewport=PHONE, device_scale_factor=2, is_mobile=True)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{live_server_url}/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", DEMO_PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url(f"{live_server_url}/")
-        return page
+        return login(username, viewport=PHONE, device_scale_factor=2, is_mobile=True)
 
-    yield _as
-    for context in contexts:
-        context.close()
+    return _as
 
 
 def scroll_width(page) -> int:
