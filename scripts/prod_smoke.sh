@@ -46,7 +46,11 @@ STARTED=$SECONDS
 PIDS=()
 NAMES=()
 
-say() { printf '\n=== %s (t=%ss)\n' "$*" "$((SECONDS - STARTED))"; }
+STEP="set-up"
+say() {
+  STEP=$*
+  printf '\n=== %s (t=%ss)\n' "$*" "$((SECONDS - STARTED))"
+}
 
 free_port() {
   "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -84,6 +88,12 @@ stop_all() {
       printf '\n----- %s (last 40 lines)\n' "$(basename "$log")" >&2
       tail -n 40 "$log" >&2
     done
+    # Last, so that whoever reads only the end of the output (CI keeps a tail) sees the cause.
+    if [ -s "$WORK/scenario.out" ]; then
+      printf '\n----- the scenario (last 40 lines)\n' >&2
+      tail -n 40 "$WORK/scenario.out" >&2
+    fi
+    echo "prod-smoke FAILED at step: $STEP (exit $status, t=$((SECONDS - STARTED))s)" >&2
   elif [ "${SMOKE_KEEP:-0}" = 1 ]; then
     echo "work folder kept: $WORK"
   else
@@ -239,7 +249,7 @@ echo "all processes up"
 say "scenario"
 "$PY" deploy/smoke.py scenario --web1 "$WEB1" --web2 "$WEB2" --officers "$WORK/officers.json" \
   --mail-dir "$WORK/mail" --static-root "$STATIC_ROOT" --web-log "$LOGS/web1.log" --metrics-token "$METRICS_TOKEN" \
-  --app-role "$APP_ROLE" --owner-role "$OWNER_ROLE" "${NGINX_ARGS[@]}"
+  --app-role "$APP_ROLE" --owner-role "$OWNER_ROLE" "${NGINX_ARGS[@]}" 2>&1 | tee "$WORK/scenario.out"
 
 say "backup (as the owner), then restore into an empty database, give it to the roles, check it"
 DATABASE_OWNER_URL=$OWNER_URL BACKUP_DIR=$WORK/backups deploy/backup.sh
