@@ -61,6 +61,7 @@ def test_no_page_scrolls_sideways_at_390_px(phone, live_server_url):
         ("notifications", "/notifications/"),
         ("deadlines", "/deadlines/"),
         ("workbench", f"/plans/{plan_id}/workbench/"),
+        ("history", f"/plans/{plan_id}/history/"),
         ("home", "/"),
     ):
         head.goto(f"{live_server_url}{path}")
@@ -75,6 +76,16 @@ def test_no_page_scrolls_sideways_at_390_px(phone, live_server_url):
     widths["task 2027 (seven sources)"] = scroll_width(council)
     council.goto(f"{live_server_url}/plans/{province_2027}/")
     widths["plan 2027 (seven sources)"] = scroll_width(council)
+    council.goto(f"{live_server_url}/plans/{province_2027}/history/")
+    widths["history 2027"] = scroll_width(council)
+    # The verification's answer prints the file's 64-digit SHA-256 (a file that is not a PDF is enough).
+    council.goto(f"{live_server_url}/documents/verify/")
+    council.set_input_files(
+        "#verify-file", files=[{"name": "ke-hoach.pdf", "mimeType": "application/pdf", "buffer": b"not a pdf"}]
+    )
+    council.locator("form[enctype] button").click()
+    expect(council.locator("main code").first).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
+    widths["verification's answer"] = scroll_width(council)
 
     standing = phone(STANDING)
     standing.goto(f"{live_server_url}/plans/{province_2027}/workbench/")
