@@ -65,6 +65,12 @@ start() {
   NAMES+=("$name")
 }
 
+# show_tail TITLE FILE: the file's last 40 lines under a heading, on stderr.
+show_tail() {
+  printf '\n----- %s (last 40 lines)\n' "$1" >&2
+  tail -n 40 "$2" >&2
+}
+
 stop_all() {
   local status=$?
   local i pid
@@ -84,15 +90,10 @@ stop_all() {
     echo >&2
     echo "prod-smoke FAILED (exit $status). Logs in $LOGS:" >&2
     for log in "$LOGS"/*.log; do
-      [ -e "$log" ] || continue
-      printf '\n----- %s (last 40 lines)\n' "$(basename "$log")" >&2
-      tail -n 40 "$log" >&2
+      [ -e "$log" ] && show_tail "$(basename "$log")" "$log"
     done
     # Last, so that whoever reads only the end of the output (CI keeps a tail) sees the cause.
-    if [ -s "$WORK/scenario.out" ]; then
-      printf '\n----- the scenario (last 40 lines)\n' >&2
-      tail -n 40 "$WORK/scenario.out" >&2
-    fi
+    [ -s "$WORK/scenario.out" ] && show_tail "the scenario" "$WORK/scenario.out"
     echo "prod-smoke FAILED at step: $STEP (exit $status, t=$((SECONDS - STARTED))s)" >&2
   elif [ "${SMOKE_KEEP:-0}" = 1 ]; then
     echo "work folder kept: $WORK"
