@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from approvals import chain
 from approvals.models import AuditEvent, IdempotencyRecord, Resolution
 from config.errors import Conflict
-from directory.authority import members_with_roles
+from directory.authority import unit_members_with_roles
 from directory.models import Agency, Role, User
 from ops.context import current_request_id, is_well_formed
 from planning.models import Plan, PlanStatus
@@ -187,8 +187,7 @@ def announce_outcome(*, event: AuditEvent, link: str) -> None:
     kind, vi, en = OUTCOME_TEXT[event.action]
     plan = event.plan
     values = {"reason": event.comment, "resolution": event.data.get("resolution_number", "")}
-    own_agencies = list(Agency.objects.filter(unit_id=plan.unit_id).values_list("pk", flat=True))
-    recipients = set(members_with_roles(own_agencies, (Role.DRAFTER, Role.HEAD)))
+    recipients = set(unit_members_with_roles(plan.unit_id, (Role.DRAFTER, Role.HEAD)))
     editor = plan.last_edited_by if plan.last_edited_by_id else None
     if editor is not None:
         recipients.add(editor)

@@ -17,6 +17,9 @@ time, whatever a stray row might say.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.apps import apps
 from django.conf import settings
@@ -25,16 +28,35 @@ from django.utils import timezone
 
 ZERO = dt.timedelta(0)
 
+# The offset read once for a whole operation (``one_reading``).
+_reading: ContextVar[dt.timedelta | None] = ContextVar("clock_reading", default=None)
+
 
 def offset() -> dt.timedelta:
     """The demo clock's offset (zero in production, and when no one has moved the clock)."""
     if getattr(settings, "PRODUCTION", False):
         return ZERO
+    if (held := _reading.get()) is not None:
+        return held
     # By name: the clock sits below every app (the directory's authority reads it), so it
     # imports none of them; the offset's table belongs to ``deadlines``, which sets it.
     ClockOffset = apps.get_model("deadlines", "ClockOffset")
     value = ClockOffset.objects.filter(pk=ClockOffset.SINGLETON).values_list("offset", flat=True).first()
     return value or ZERO
+
+
+@contextmanager
+def one_reading() -> Iterator[None]:
+    """One operation, one clock: inside the block the offset is read once (a transition reads
+    the date for its checks and again for the next task's deadline; both are the same day)."""
+    if _reading.get() is not None:
+        yield
+        return
+    token = _reading.set(offset())
+    try:
+        yield
+    finally:
+        _reading.reset(token)
 
 
 def now() -> dt.datetime:

@@ -177,6 +177,14 @@ class MemberIndex:
         return list(seen.values())
 
 
+def unit_members_with_roles(unit_id: int, roles: Iterable[str]) -> list[User]:
+    """The active officers holding one of ``roles`` in any agency of the unit (one query)."""
+    members = User.objects.filter(
+        is_active=True, memberships__agency__unit_id=unit_id, memberships__role__in=list(roles)
+    )
+    return list(members.distinct().order_by("pk"))
+
+
 def members_with_roles(agency_ids: Iterable[int], roles: Iterable[str]) -> list[User]:
     """The active officers holding one of ``roles`` in any of these agencies (one query)."""
     ids = list(agency_ids)

@@ -719,10 +719,13 @@ def snapshot(plan: Plan) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
-def round_freeze(*, actor: User, plan: Plan, kind: str = PlanRound.Kind.SUBMISSION) -> PlanRound:
-    """Freeze the plan, as stored, as its next round (joins the caller's transaction and lock)."""
-    current = plan_lock(plan.pk)
+@transaction.atomic(savepoint=False)  # all or nothing with the caller's transaction
+def round_freeze(*, actor: User, plan: Plan, kind: str = PlanRound.Kind.SUBMISSION, locked: bool = False) -> PlanRound:
+    """Freeze the plan, as stored, as its next round (joins the caller's transaction and lock).
+
+    ``locked``: the caller holds ``plan`` under its row lock as it is stored (``plan_act``), so
+    it is not read again."""
+    current = plan if locked else plan_lock(plan.pk)
     number = current.round_number + 1
     frozen = PlanRound.objects.create(
         plan=current, number=number, kind=kind, snapshot=snapshot(current), created_by=actor

@@ -16,9 +16,10 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
 from viewflow.workflow.models import Task
 
+from workflows import engine
 from workflows.models import PlanProcess
 from workflows.routes import END, step_spec
 
@@ -38,8 +39,9 @@ def _acting_unit(process) -> object:
 
 class PlanFlow(flow.Flow):
     process_class = PlanProcess
-    # Without it two branches reaching the join at once can leave the process stuck.
-    lock_impl = lock.select_for_update_lock
+    # Without a process lock two branches reaching the join at once can leave the process
+    # stuck; under ``plan_act`` the plan's row lock is that lock (workflows/engine.py).
+    lock_impl = engine.PlanLock()
 
     process_title = "Quy trình phê duyệt kế hoạch"
     process_description = "Soạn → thẩm định → phê duyệt → báo cáo, theo tuyến của loại kế hoạch."
@@ -47,14 +49,14 @@ class PlanFlow(flow.Flow):
     start = flow.StartHandle(this.start_process).Next(this.route)
 
     route = (
-        flow.Switch()
+        engine.RouteSwitch()
         .Case(this.finish, cond=lambda activation: activation.process.data.get("step") == END)
         .Case(this.lanes, cond=lambda activation: step_spec(activation.process.data["step"]).is_parallel)
         .Default(this.step)
     )
 
     step = (
-        flow.View(task_page)
+        engine.HumanTask(task_page)
         .Permission("directory.operate_unit", obj=_acting_unit)
         .Assign(this.step_owner)
         .onCreate(this.on_task_created)
@@ -67,13 +69,13 @@ class PlanFlow(flow.Flow):
         .Next(this.lane_2, case=lambda activation: len(_lanes(activation)) >= 2)
     )
     lane_1 = (
-        flow.View(task_page)
+        engine.HumanTask(task_page)
         .Permission("directory.operate_unit", obj=_acting_unit)
         .onCreate(this.on_task_created)
         .Next(this.join)
     )
     lane_2 = (
-        flow.View(task_page)
+        engine.HumanTask(task_page)
         .Permission("directory.operate_unit", obj=_acting_unit)
         .onCreate(this.on_task_created)
         .Next(this.join)
@@ -81,7 +83,7 @@ class PlanFlow(flow.Flow):
     # A lane that returns the plan ends the parallel step at once: the other lane is cancelled.
     join = flow.Join(continue_on_condition=this.lanes_interrupted).Next(this.route)
 
-    finish = flow.End()
+    finish = engine.Finish()
 
     def start_process(self, activation, plan, step, returned=False):
         activation.process.artifact = plan

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -27,6 +28,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import STATUS
 
 from approvals import services as approvals
+from config import clock
 from config.dates import parse_user_date
 from config.errors import Conflict
 from config.text import text_error
@@ -37,7 +39,7 @@ from planning import completeness
 from planning import selectors as plan_selectors
 from planning import services as planning
 from planning.models import EDITABLE_STATUSES, Cycle, Plan, PlanRound, PlanStatus
-from workflows import routes
+from workflows import engine, routes
 from workflows.models import PlanProcess, WorkItem
 
 if TYPE_CHECKING:
@@ -272,7 +274,7 @@ def user_can_see_process(user: User, process: PlanProcess) -> bool:
 
 def _open_items(plan: Plan) -> list[WorkItem]:
     # With its viewflow task: completing it starts from the task row (``_complete``).
-    items = WorkItem.objects.filter(plan=plan, is_open=True).select_related("agency__unit", "task")
+    items = WorkItem.objects.filter(plan=plan, is_open=True).select_related("agency__unit", "task__process")
     return list(items.order_by("id"))
 
 
@@ -394,8 +396,9 @@ def actions_for_user(*, user: User, plan: Plan, authority: Authority | None = No
 
 
 def _lock_plan(user: User, plan_id: int) -> Plan:
+    # With the last editor: a return hands them the task, and every outcome tells them.
     qs = Plan.objects.filter(plan_selectors.plan_scope_q(user)).select_related(
-        "unit__parent", "cycle__period", "parent"
+        "unit__parent", "cycle__period", "parent", "last_edited_by"
     )
     if _ROW_LOCK:
         qs = qs.select_for_update(of=("self",))
@@ -445,7 +448,8 @@ def _clean_fields(option: Option, comment: str, fields: dict[str, Any], *, today
 
 
 def _check_requirements(plan: Plan, spec: routes.ActionSpec) -> None:
-    if "children_complete" in spec.requires and routes.direction(plan.plan_type) == "bottom-up":
+    has_children = plan.unit.tier != Tier.COMMUNE  # a commune's plan has none below it
+    if "children_complete" in spec.requires and has_children and routes.direction(plan.plan_type) == "bottom-up":
         waiting = list(
             plan.children.exclude(status__in=[PlanStatus.ACCEPTED, PlanStatus.WAIVED])
             .select_related("unit")
@@ -494,11 +498,26 @@ def plan_act(
     the id of the request or task in progress (``ops.context``)."""
     if action not in ALL_ACTIONS:
         raise ValidationError({"action": _("Thao tác không tồn tại.")})
+    with clock.one_reading():
+        return _plan_act(
+            actor=actor,
+            plan_id=plan_id,
+            action=action,
+            comment=comment,
+            fields=fields or {},
+            idempotency_key=idempotency_key,
+            reply=reply,
+        )
+
+
+def _plan_act(
+    *, actor: User, plan_id: int, action: str, comment: str, fields: dict[str, Any], idempotency_key: str, reply: str
+) -> dict[str, Any]:
     authority = authority_of(actor)  # once per request: what the caller holds, read before the lock
 
     def act(plan: Plan) -> dict[str, Any]:
         option = _permitted_option(plan, action, authority)
-        clean = _clean_fields(option, comment, fields or {}, today=authority.on)
+        clean = _clean_fields(option, comment, fields, today=authority.on)
         if isinstance(option, SideOption):
             return _side_action(actor, plan, option, comment.strip(), clean)
         result = _route_action(actor, plan, option, comment.strip(), clean)
@@ -571,7 +590,7 @@ def _result(plan: Plan, action: str, step: str) -> dict[str, Any]:
 
 
 def _freeze_submitted(actor: User, plan: Plan, clean: dict[str, Any]) -> None:
-    planning.round_freeze(actor=actor, plan=plan)
+    planning.round_freeze(actor=actor, plan=plan, locked=True)
 
 
 def _record_resolution(actor: User, plan: Plan, clean: dict[str, Any]) -> None:
@@ -581,7 +600,7 @@ def _record_resolution(actor: User, plan: Plan, clean: dict[str, Any]) -> None:
 
 
 def _freeze_approved(actor: User, plan: Plan, clean: dict[str, Any]) -> None:
-    planning.round_freeze(actor=actor, plan=plan, kind=PlanRound.Kind.APPROVED)
+    planning.round_freeze(actor=actor, plan=plan, kind=PlanRound.Kind.APPROVED, locked=True)
 
 
 Effect = Callable[[User, Plan, dict[str, Any]], None]
@@ -654,23 +673,25 @@ def _target_status(action: str, goto: str, step: str) -> str | None:
 
 
 def _complete(item: WorkItem, actor: User, outcome: str, goto: str, *, returned: bool = False) -> None:
-    """Complete the viewflow task (under its process lock) so the flow routes to ``goto``."""
-    with item.task.activation() as activation:
+    """Complete the viewflow task so the flow routes to ``goto``. The caller holds the plan's
+    row lock, and ``_open_items`` read the task and its process after taking it, so they are
+    current: viewflow's process lock and its re-read of both are not needed (workflows/engine.py)."""
+    task = item.task
+    held = engine.under_plan_lock(task.process_id) if _ROW_LOCK else nullcontext()
+    with held, task.flow_task.flow_class.lock(task.process_id):
+        activation = task.flow_task.activation_class(task)
         process = activation.process
         process.data = {**process.data, "step": goto, "returned": returned}
         process.save(update_fields=["data"])
-        if activation.task.status == STATUS.NEW:
-            activation.assign(actor)
-        elif activation.task.owner_id != actor.pk:
-            activation.reassign(actor)
-        activation.start(None)
-        activation.execute()
+        activation.complete_by(actor)
     now = timezone.now()
     WorkItem.objects.filter(pk=item.pk).update(is_open=False, closed_at=now, closed_by=actor, outcome=outcome)
-    # Tasks the flow cancelled on the way (the other appraisal lane after a return).
-    WorkItem.objects.filter(plan_id=item.plan_id, is_open=True).exclude(task__status__in=OPEN_TASK).update(
-        is_open=False, closed_at=now, outcome="cancelled"
-    )
+    if routes.step_spec(item.step).is_parallel:
+        # Tasks the flow cancelled on the way (the other appraisal lane after a return); only a
+        # parallel step has more than one task open at once.
+        WorkItem.objects.filter(plan_id=item.plan_id, is_open=True).exclude(task__status__in=OPEN_TASK).update(
+            is_open=False, closed_at=now, outcome="cancelled"
+        )
 
 
 def _cancel_open_work(plan: Plan, actor: User, outcome: str) -> None:

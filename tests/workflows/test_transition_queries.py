@@ -17,11 +17,14 @@ from tests.workflows.conftest import D_HEAD, plan_of
 from workflows import services
 
 # The figures reached on PostgreSQL, savepoints included (CaptureQueriesContext counts them);
-# before the one authority lookup they were submit 56, accept 36, return 44, approve 55. The
-# first submission in a process pays two more for caches filled once (54). Freezing a round
-# also freezes the plan's attachments with it (dossier: one UPDATE), on submit and on approve;
-# a return checks that the last editor still belongs to the unit before handing them the task.
-BUDGET = {"submit": 55, "accept": 36, "return": 41, "approve": 54}
+# before the one authority lookup they were submit 56, accept 36, return 44, approve 55, and
+# before the flow's own completion path (workflows/engine.py: no second process lock, one write
+# per task, switch and end inserted done), one clock reading per action, the round frozen from
+# the plan already locked and one query for the unit's officers: 55, 36, 41, 54. The first
+# submission in a process pays two more for caches filled once. Freezing a round also freezes
+# the plan's attachments with it (dossier: one UPDATE), on submit and on approve; a return
+# checks that the last editor still belongs to the unit before handing them the task.
+BUDGET = {"submit": 38, "accept": 21, "return": 28, "approve": 38}
 COUNCIL_SECRETARY = "t2-p12-hdnd-council_secretary"
 
 
