@@ -516,6 +516,45 @@ class Server:
         self.log.close()
 
 
+class Worker:
+    """A Celery worker as production runs it (``celery -A config worker``, 2 processes) on the
+    bench's Redis: a commit's push and e-mails are its part (notifications.tasks.deliver_task)."""
+
+    def __init__(self) -> None:
+        env = {**os.environ, **bench_environment(redis=True)}
+        self.log = tempfile.NamedTemporaryFile("w", prefix="bench-celery-", suffix=".log", delete=False)  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING", "--concurrency", "2"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        from config.celery import app
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"celery worker exited: see {self.log.name}")
+            if app.control.ping(timeout=1):
+                return
+        raise RuntimeError("celery worker did not answer a ping")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
 def timed_gets(port: int, path: str, headers: dict[str, str], samples: int) -> dict[str, Any]:
     """``samples`` sequential GETs on one keep-alive connection (after a short warm-up)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -863,7 +902,7 @@ def scale_out(scale: Scale, people: Personas, progress: Progress, *, db_pool: bo
                 server.stop()
         finally:
             _deploy_script("pgbouncer.sh", "down", env)
-    flush_redis()
+    flush_channel_layer()
 
     # A second web node: another uvicorn process group, same database and Redis.
     nodes = [Server(workers=2, pool=db_pool), Server(workers=2, pool=db_pool)]
@@ -879,7 +918,7 @@ def scale_out(scale: Scale, people: Personas, progress: Progress, *, db_pool: bo
     finally:
         for n in nodes:
             n.stop()
-        flush_redis()
+        flush_channel_layer()
 
     # The streaming replica: the benchmark's read figures (the roll-ups) through read_replica().
     port = free_port()
@@ -1001,6 +1040,16 @@ def flush_redis() -> None:
     redis.Redis.from_url(redis_url()).flushdb()
 
 
+def flush_channel_layer() -> None:
+    """Drop the channel layer's groups and queues between sections, keeping the Celery worker's
+    queue bindings (flushing them while it runs would make kombu drop the next messages)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url())
+    for key in client.scan_iter(match="asgi*", count=1000):
+        client.delete(key)
+
+
 def machine() -> dict[str, Any]:
     mem = next(
         (int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines() if "MemTotal" in line),
@@ -1085,6 +1134,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     results["audit_chain"] = audit_chain_cost(people)
     progress("audit chain per transition", **results["audit_chain"])
 
+    worker = Worker()
     server = Server(workers=2, pool=args.db_pool)
     results["server"] = {
         "workers": 2,
@@ -1107,9 +1157,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         progress("peak memory", **{str(k): v for k, v in results["memory_mb"].items()})
     finally:
         server.stop()
+    try:
+        if args.scale_out:
+            results["scale_out"] = scale_out(scale, people, progress, db_pool=args.db_pool)
+    finally:
+        worker.stop()
         flush_redis()
-    if args.scale_out:
-        results["scale_out"] = scale_out(scale, people, progress, db_pool=args.db_pool)
     results["sweep"] = sweep(scale, progress)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     loads = [results["machine"]["load_average_at_start"][0], results["machine"]["load_average_at_end"][0]]

@@ -57,6 +57,14 @@ def deliver_email_task(notification_id: int) -> str:
     return services.email_deliver(notification_id=notification_id)
 
 
+# A commit's notifications (``services._deliver_after_commit``): push and enqueue their e-mails.
+# Not retried: whatever it could not push or enqueue is left for the two jobs below.
+@shared_task(acks_late=True)
+def deliver_task(pairs: list[list[int]]) -> int:
+    services.notifications_deliver([(notification_id, recipient_id) for notification_id, recipient_id in pairs])
+    return len(pairs)
+
+
 @shared_task(**SCHEDULED_RETRY)
 def push_pending_task() -> int:
     return services.notifications_push_pending()

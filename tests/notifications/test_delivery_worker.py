@@ -1,0 +1,80 @@
+"""A committed request hands its notifications to a worker in one broker message: the push and
+the e-mails are the worker's part (``notifications.tasks.deliver_task``). Real Redis broker."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+import redis
+from django.db import transaction
+
+from config.celery import app
+from notifications import services
+from notifications.models import Notification
+from tests.notifications.helpers import notice, redis_layers
+
+QUEUE = "celery"  # Celery's default queue: a Redis list of that name on the broker
+
+
+@pytest.fixture
+def broker(settings, monkeypatch):
+    """Celery as production runs it (not eager), on the test Redis; the queue emptied around."""
+    client = redis.Redis.from_url(settings.TEST_REDIS_URL)
+    client.delete(QUEUE)
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    monkeypatch.setitem(app.conf, "broker_url", settings.TEST_REDIS_URL)
+    yield client
+    client.delete(QUEUE)
+
+
+def queued(client) -> list[tuple[str, list]]:
+    """(task name, args) of every message waiting in the queue, oldest first."""
+    out = []
+    for raw in reversed(client.lrange(QUEUE, 0, -1)):
+        message = json.loads(raw)
+        args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        out.append((message["headers"]["task"], args))
+    return out
+
+
+@pytest.mark.redis
+def test_the_request_enqueues_one_message_and_the_worker_pushes_and_mails(
+    officer, broker, settings, django_capture_on_commit_callbacks
+):
+    settings.CHANNEL_LAYERS = redis_layers(settings.TEST_REDIS_URL, "deliver-worker")
+    alice, bob, carol = officer(), officer(), officer()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        rows = services.notify(
+            recipients=[alice, bob, carol], kind="task", plan=None, link="/plans/1/", text_vi="Việc mới", text_en="New"
+        )
+    # The request did not push (no Redis send per recipient) and enqueued one message.
+    assert Notification.objects.filter(pk__in=[r.pk for r in rows], pushed_at__isnull=True).count() == 3
+    ((task, (pairs,)),) = queued(broker)
+    assert task == "notifications.tasks.deliver_task"
+    assert sorted(map(tuple, pairs)) == sorted((r.pk, r.recipient_id) for r in rows)
+
+    # The worker's part: every row pushed, one e-mail message per notification.
+    broker.delete(QUEUE)
+    app.tasks[task].apply(args=[pairs])
+    assert not Notification.objects.filter(pk__in=[r.pk for r in rows], pushed_at__isnull=True).exists()
+    emails = queued(broker)
+    assert sorted(args for _task, args in emails) == sorted([r.pk] for r in rows)
+    assert {name for name, _args in emails} == {"notifications.tasks.deliver_email_task"}
+
+
+@pytest.mark.redis
+def test_with_the_broker_down_the_commit_stands_and_the_rows_wait_for_the_jobs(
+    officer, broker, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    monkeypatch.setitem(app.conf, "broker_url", "redis://127.0.0.1:1/0")  # nothing listens there
+    monkeypatch.setattr(app, "_pool", None)  # connections are made again, to that address
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    alice = officer()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        (row,) = notice(alice)  # the approval's transaction: nothing raises
+    row.refresh_from_db()
+    assert (row.pushed_at, row.emailed_at) == (None, None)  # left for push_pending and the e-mail job
+    assert "cannot hand 1 notification(s) to a worker (broker down)" in caplog.text
+    assert services.broker_circuit.is_open
