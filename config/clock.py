@@ -11,30 +11,69 @@ about deadlines asks this module, never ``timezone.now()`` directly:
   clocks drift.
 
 Under production settings the offset is never read (and cannot be set): ``now()`` is the real
-time, whatever a stray row might say.
+time, whatever a stray row might say. Elsewhere a request reads it once (``RequestClockMiddleware``:
+the authority's day, the page's now and its counts' now are one clock); the scheduler, workers and
+websocket consumers, outside any request, read it on every call.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 ZERO = dt.timedelta(0)
+
+# The offset as this request read it (a dict per request, empty until the first read); None
+# outside a request.
+_request_offset: ContextVar[dict[str, dt.timedelta] | None] = ContextVar("clock_request_offset", default=None)
 
 
 def offset() -> dt.timedelta:
     """The demo clock's offset (zero in production, and when no one has moved the clock)."""
     if getattr(settings, "PRODUCTION", False):
         return ZERO
+    memo = _request_offset.get()
+    if memo is not None and "offset" in memo:
+        return memo["offset"]
     # By name: the clock sits below every app (the directory's authority reads it), so it
     # imports none of them; the offset's table belongs to ``deadlines``, which sets it.
     ClockOffset = apps.get_model("deadlines", "ClockOffset")
     value = ClockOffset.objects.filter(pk=ClockOffset.SINGLETON).values_list("offset", flat=True).first()
-    return value or ZERO
+    value = value or ZERO
+    if memo is not None:
+        memo["offset"] = value
+    return value
+
+
+def forget_offset(**_kwargs: Any) -> None:
+    """Drop the request's copy of the offset: the next read asks the database. Connected to the
+    ``ClockOffset`` row's saves and deletes (``deadlines.apps``), so a request that moves the
+    clock sees the new time at once."""
+    memo = _request_offset.get()
+    if memo is not None:
+        memo.clear()
+
+
+class RequestClockMiddleware:
+    """One read of the offset per request, however many times the request asks for the time."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _request_offset.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_offset.reset(token)
 
 
 def now() -> dt.datetime:
