@@ -182,10 +182,10 @@ def with_resolution(items: QuerySet[WorkItem]) -> QuerySet[WorkItem]:
 
 def resolution_of(item: WorkItem) -> Resolution | None:
     """The resolution (number and date only) annotated by ``with_resolution``, or None."""
-    number = getattr(item, "resolution_number", None)
-    if number is None:
+    number, date = getattr(item, "resolution_number", None), getattr(item, "resolution_date", None)
+    if number is None or date is None:
         return None
-    return Resolution(plan_id=item.plan_id, number=number, date=item.resolution_date)
+    return Resolution(plan_id=item.plan_id, number=number, date=date)
 
 
 def plan_resolution(plan: Plan) -> Resolution | None:
