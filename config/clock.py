@@ -11,52 +11,82 @@ about deadlines asks this module, never ``timezone.now()`` directly:
   clocks drift.
 
 Under production settings the offset is never read (and cannot be set): ``now()`` is the real
-time, whatever a stray row might say.
+time, whatever a stray row might say. Elsewhere one operation reads it once (``one_reading``: a
+request, through ``RequestClockMiddleware``, and a transition, ``workflows.services.plan_act``,
+wherever it is called from): the authority's day, the page's now and the next task's deadline are
+one clock. Outside them (the scheduler, websocket consumers) every call reads it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 ZERO = dt.timedelta(0)
 
-# The offset read once for a whole operation (``one_reading``).
-_reading: ContextVar[dt.timedelta | None] = ContextVar("clock_reading", default=None)
+# The offset as this operation read it (a dict per ``one_reading``, empty until the first read);
+# None outside one.
+_request_offset: ContextVar[dict[str, dt.timedelta] | None] = ContextVar("clock_request_offset", default=None)
 
 
 def offset() -> dt.timedelta:
     """The demo clock's offset (zero in production, and when no one has moved the clock)."""
     if getattr(settings, "PRODUCTION", False):
         return ZERO
-    if (held := _reading.get()) is not None:
-        return held
+    memo = _request_offset.get()
+    if memo is not None and "offset" in memo:
+        return memo["offset"]
     # By name: the clock sits below every app (the directory's authority reads it), so it
     # imports none of them; the offset's table belongs to ``deadlines``, which sets it.
     ClockOffset = apps.get_model("deadlines", "ClockOffset")
     value = ClockOffset.objects.filter(pk=ClockOffset.SINGLETON).values_list("offset", flat=True).first()
-    return value or ZERO
+    value = value or ZERO
+    if memo is not None:
+        memo["offset"] = value
+    return value
+
+
+def forget_offset(**_kwargs: Any) -> None:
+    """Drop the operation's copy of the offset: the next read asks the database. Connected to the
+    ``ClockOffset`` row's saves and deletes (``deadlines.apps``), so a request that moves the
+    clock sees the new time at once."""
+    memo = _request_offset.get()
+    if memo is not None:
+        memo.clear()
 
 
 @contextmanager
 def one_reading() -> Iterator[None]:
-    """One operation, one clock: inside the block the offset is read once (a transition reads
-    the date for its checks and again for the next task's deadline; both are the same day)."""
-    if _reading.get() is not None:
+    """One operation, one clock: inside the block the offset is read at most once (a nested
+    block shares the outer one's reading)."""
+    if _request_offset.get() is not None:
         yield
         return
-    token = _reading.set(offset())
+    token = _request_offset.set({})
     try:
         yield
     finally:
-        _reading.reset(token)
+        _request_offset.reset(token)
+
+
+class RequestClockMiddleware:
+    """One read of the offset per request, however many times the request asks for the time."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with one_reading():
+            return self.get_response(request)
 
 
 def now() -> dt.datetime:

@@ -106,6 +106,8 @@ MIDDLEWARE = [
     # First: every later middleware, view, log line and audit row sees the request id.
     "ops.middleware.RequestIDMiddleware",
     "ops.middleware.MetricsMiddleware",
+    # The demo clock's offset read once per request, not by every date the request computes.
+    "config.clock.RequestClockMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",

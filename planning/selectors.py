@@ -181,10 +181,35 @@ def catalogue_for_plan(plan: Plan) -> list[CatalogueItem]:
 DERIVED_KEYS = ("central", "total")
 
 
+# The funding sources of each period read so far, in column order: catalogue data, written only
+# by ``services.catalogue_load`` (``load_catalogue``, at setup) and the migrations. A save or a
+# delete of a source or a period empties it (``planning.apps``); a process running while another
+# one re-loads the catalogue keeps its copy until it restarts. Shared: never modify the rows.
+_sources_by_period: dict[int, tuple[FundingSource, ...]] = {}
+
+
+def forget_sources(**_kwargs: Any) -> None:
+    """Empty the process's copy of the periods' funding sources (signal receiver)."""
+    _sources_by_period.clear()
+
+
+def sources_of_periods(period_ids: Iterable[int]) -> dict[int, list[FundingSource]]:
+    """The funding sources of each period, in column order: one query for the periods this
+    process has not read yet, none for the others."""
+    wanted = set(period_ids)
+    missing = wanted - set(_sources_by_period)
+    if missing:
+        found: dict[int, list[FundingSource]] = {period_id: [] for period_id in missing}
+        for source in FundingSource.objects.filter(period_id__in=missing).order_by("period_id", "position"):
+            found[source.period_id].append(source)
+        _sources_by_period.update({period_id: tuple(sources) for period_id, sources in found.items()})
+    return {period_id: list(_sources_by_period.get(period_id, ())) for period_id in wanted}
+
+
 def period_sources(period: ProgrammePeriod | int) -> list[FundingSource]:
     """The funding sources of a period, in column order."""
     period_id = period if isinstance(period, int) else period.pk
-    return list(FundingSource.objects.filter(period_id=period_id).order_by("position"))
+    return sources_of_periods([period_id])[period_id]
 
 
 def plan_sources(plan: Plan) -> list[FundingSource]:
@@ -335,7 +360,8 @@ def _flat(sums: dict[str, Any]) -> Sums:
 def plan_money_for(plans: Iterable[Plan]) -> dict[int, dict[str, dict[str, Decimal]]]:
     """``{plan id: {"total", "own", "below"}}`` (each flat, as ``with_derived``) for a page of
     plans, by the same rule as ``plan_totals``, in a constant number of queries (own sums; the
-    counted plans below the page's district plans; below its province plans; the sources).
+    counted plans below the page's district plans; below its province plans; the sources, once
+    per process: ``sources_of_periods``).
     Plans ``select_related("cycle", "unit")``."""
     plans = list(plans)
     if not plans:
@@ -363,10 +389,8 @@ def plan_money_for(plans: Iterable[Plan]) -> dict[int, dict[str, dict[str, Decim
             by_key.setdefault(key, {})[row["source__code"]] = row["sum"]
         for parent in parents:
             below[parent.pk] = by_key.get((parent.unit_id, parent.cycle_id, parent.plan_type), {})
-    sources: dict[int, list[FundingSource]] = {}
     # By period, not through the cycles: two cycles of one period on a page would list each source twice.
-    for source in FundingSource.objects.filter(period_id__in={p.cycle.period_id for p in plans}).order_by("position"):
-        sources.setdefault(source.period_id, []).append(source)
+    sources = sources_of_periods({p.cycle.period_id for p in plans})
     out = {}
     for plan in plans:
         if plan.unit.tier == Tier.NATION:  # no such plan in the routes today; kept exact anyway

@@ -7,13 +7,14 @@ caller's share of the work, not the national number of tasks.
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Window
 
 from approvals.models import Resolution
 from deadlines import clock
@@ -135,6 +136,13 @@ def needs_me_now(*, user: User, agency_ids: list[int] | None = None, soonest: in
     }
 
 
+def with_overdue_count(items: QuerySet[WorkItem], *, now: dt.datetime) -> QuerySet[WorkItem]:
+    """``items`` with, on every row, how many of the list's tasks are due before ``now``
+    (``overdue_count``, a window over the list): the unfiltered inbox's page counts its overdue
+    tasks in its own query."""
+    return items.annotate(overdue_count=Window(Count("pk", filter=Q(due_at__lt=now))))
+
+
 def archive(*, user: User, agency_ids: list[int] | None = None) -> QuerySet[WorkItem]:
     agency_ids = agency_ids_of(user) if agency_ids is None else agency_ids
     return (
@@ -159,6 +167,25 @@ def plan_resolutions_for(plans: Iterable[Plan]) -> dict[int, Resolution]:
     for resolution in ordered:
         out.setdefault(resolution.plan_id, resolution)
     return out
+
+
+def with_resolution(items: QuerySet[WorkItem]) -> QuerySet[WorkItem]:
+    """Tasks with their plan's resolution number and date (``resolution_number``,
+    ``resolution_date``; None before approval), chosen as ``plan_resolutions_for`` does, in the
+    tasks' own query. ``resolution_of`` reads them."""
+    latest = Resolution.objects.filter(plan_id=OuterRef("plan_id")).order_by("-round_number", "-recorded_at", "-pk")
+    return items.annotate(
+        resolution_number=Subquery(latest.values("number")[:1]),
+        resolution_date=Subquery(latest.values("date")[:1]),
+    )
+
+
+def resolution_of(item: WorkItem) -> Resolution | None:
+    """The resolution (number and date only) annotated by ``with_resolution``, or None."""
+    number, date = getattr(item, "resolution_number", None), getattr(item, "resolution_date", None)
+    if number is None or date is None:
+        return None
+    return Resolution(plan_id=item.plan_id, number=number, date=date)
 
 
 def plan_resolution(plan: Plan) -> Resolution | None:

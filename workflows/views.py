@@ -8,7 +8,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from approvals import selectors as decisions
 from config.errors import SERVICE_ERRORS, Conflict, error_answer
+from config.pagination import CountingPaginator, with_full_count
 from deadlines import clock
 from planning import search as plan_search
 from planning import selectors as plan_selectors
@@ -31,29 +31,40 @@ from workflows.action_request import parse_action_request
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
+    """The officer's open tasks (or the archive), 50 a page, with each plan's money and
+    resolution and the tab's counts: a constant number of queries (the page's own query counts
+    the list, and, unfiltered, its overdue tasks; ``tests/workflows/test_query_budget.py``)."""
     agency_ids = selectors.agency_ids_of(request.user)
     archived = request.GET.get("archive") == "1"
+    filters = selectors.InboxFilters.from_params(request.GET)
+    now = clock.now()
     if archived:
         items = selectors.archive(user=request.user, agency_ids=agency_ids)
     else:
-        items = selectors.inbox(
-            user=request.user, filters=selectors.InboxFilters.from_params(request.GET), agency_ids=agency_ids
-        )
+        items = selectors.inbox(user=request.user, filters=filters, agency_ids=agency_ids)
+    # Every open task on the list: the tab's counts are the list's own.
+    everything = not archived and filters == selectors.InboxFilters() and not plan_search.words(request.GET.get("q"))
     items = plan_search.search(items, request.GET.get("q"), prefix="plan__")  # "sin suoi ho" → Sin Suối Hồ
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    items = selectors.with_resolution(with_full_count(items))
+    if everything:
+        items = selectors.with_overdue_count(items, now=now)
+    page = CountingPaginator(items, 50).get_page(request.GET.get("page"))
+    if everything:
+        counts = {"total": page.paginator.count, "overdue": page[0].overdue_count if page else 0}
+    else:
+        counts = selectors.inbox_counts(user=request.user, agency_ids=agency_ids)
     plans = list({item.plan_id: item.plan for item in page}.values())
     money = plan_selectors.plan_money_for(plans)  # a few queries for the whole page
-    resolutions = selectors.plan_resolutions_for(plans)
-    rows = [(item, money_of(money[item.plan_id]), resolutions.get(item.plan_id)) for item in page]
+    rows = [(item, money_of(money[item.plan_id]), selectors.resolution_of(item)) for item in page]
     return render(
         request,
         "workflows/inbox.html",
         {
             "page": page,
             "rows": rows,
-            "now": clock.now(),
+            "now": now,
             "archived": archived,
-            "counts": selectors.inbox_counts(user=request.user, agency_ids=agency_ids),
+            "counts": {"total": counts["total"], "overdue": counts["overdue"]},
             "filters": request.GET,
             "q": request.GET.get("q", ""),
             "plan_types": PlanType.choices,
