@@ -213,7 +213,10 @@ def period_sources(period: ProgrammePeriod | int) -> list[FundingSource]:
 
 
 def plan_sources(plan: Plan) -> list[FundingSource]:
-    """The sources of the plan's period (one query, without loading the cycle)."""
+    """The sources of the plan's period: the process's copy when the plan's cycle is loaded,
+    else one query (without loading the cycle)."""
+    if Plan.cycle.is_cached(plan):
+        return period_sources(plan.cycle.period_id)
     return list(FundingSource.objects.filter(period__cycles__id=plan.cycle_id).order_by("position"))
 
 

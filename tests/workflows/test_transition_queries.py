@@ -20,8 +20,9 @@ from workflows import services
 # before the one authority lookup they were submit 56, accept 36, return 44, approve 55, and
 # before the flow's own completion path (workflows/engine.py: no second process lock, one write
 # per task, switch and end inserted done), one clock reading per action, the round frozen from
-# the plan already locked and one query for the unit's officers: 55, 36, 41, 54. The first
-# submission in a process pays two more for caches filled once. Freezing a round also freezes
+# the plan already locked and one query for the unit's officers: 55, 36, 41, 54. Submit and
+# approve read the period's funding sources once per process (planning.selectors): 37 each with
+# them read, 38 in a process that has not read them yet (or just saw a source saved). Freezing a round also freezes
 # the plan's attachments with it (dossier: one UPDATE), on submit and on approve; a return
 # checks that the last editor still belongs to the unit before handing them the task.
 BUDGET = {"submit": 38, "accept": 21, "return": 28, "approve": 38}
