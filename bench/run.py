@@ -545,8 +545,9 @@ class Worker:
         raise RuntimeError("celery worker did not answer a ping")
 
     def stop(self) -> None:
+        """Warm shutdown (SIGTERM to the main process, which lets its children finish)."""
         if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:

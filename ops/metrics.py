@@ -79,17 +79,18 @@ class SystemStateCollector(Collector):
     def _queue(self) -> Iterator[Metric]:
         import redis
 
-        queue = getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery")
+        queues = [q.name for q in getattr(settings, "CELERY_TASK_QUEUES", ())] or ["celery"]
         client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
         try:
             # Celery's Redis transport keeps a queue as a list named after it.
-            depth = client.llen(queue)
+            depths = {queue: client.llen(queue) for queue in queues}
         finally:
             client.close()
         gauge = GaugeMetricFamily(
             "ctmtqg_celery_queue_length", "Messages waiting in the Celery queue (Redis LLEN).", labels=["queue"]
         )
-        gauge.add_metric([queue], depth)
+        for queue, depth in depths.items():
+            gauge.add_metric([queue], depth)
         yield gauge
 
     def _database(self) -> Iterator[Metric]:

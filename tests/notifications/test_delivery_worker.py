@@ -15,24 +15,24 @@ from notifications import services
 from notifications.models import Notification
 from tests.notifications.helpers import notice, redis_layers
 
-QUEUE = "celery"  # Celery's default queue: a Redis list of that name on the broker
+QUEUES = ("push", "celery")  # Celery queues: Redis lists of those names on the broker
 
 
 @pytest.fixture
 def broker(settings, monkeypatch):
     """Celery as production runs it (not eager), on the test Redis; the queue emptied around."""
     client = redis.Redis.from_url(settings.TEST_REDIS_URL)
-    client.delete(QUEUE)
+    client.delete(*QUEUES)
     monkeypatch.setitem(app.conf, "task_always_eager", False)
     monkeypatch.setitem(app.conf, "broker_url", settings.TEST_REDIS_URL)
     yield client
-    client.delete(QUEUE)
+    client.delete(*QUEUES)
 
 
-def queued(client) -> list[tuple[str, list]]:
-    """(task name, args) of every message waiting in the queue, oldest first."""
+def queued(client, queue: str) -> list[tuple[str, list]]:
+    """(task name, args) of every message waiting in ``queue``, oldest first."""
     out = []
-    for raw in reversed(client.lrange(QUEUE, 0, -1)):
+    for raw in reversed(client.lrange(queue, 0, -1)):
         message = json.loads(raw)
         args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
         out.append((message["headers"]["task"], args))
@@ -51,15 +51,18 @@ def test_the_request_enqueues_one_message_and_the_worker_pushes_and_mails(
         )
     # The request did not push (no Redis send per recipient) and enqueued one message.
     assert Notification.objects.filter(pk__in=[r.pk for r in rows], pushed_at__isnull=True).count() == 3
-    ((task, (pairs,)),) = queued(broker)
+    # On its own queue: a commit's pushes never wait behind the e-mails.
+    ((task, (pairs,)),) = queued(broker, "push")
     assert task == "notifications.tasks.deliver_task"
+    assert queued(broker, "celery") == []
     assert sorted(map(tuple, pairs)) == sorted((r.pk, r.recipient_id) for r in rows)
 
     # The worker's part: every row pushed, one e-mail message per notification.
-    broker.delete(QUEUE)
+    broker.delete(*QUEUES)
     app.tasks[task].apply(args=[pairs])
     assert not Notification.objects.filter(pk__in=[r.pk for r in rows], pushed_at__isnull=True).exists()
-    emails = queued(broker)
+    assert queued(broker, "push") == []
+    emails = queued(broker, "celery")
     assert sorted(args for _task, args in emails) == sorted([r.pk] for r in rows)
     assert {name for name, _args in emails} == {"notifications.tasks.deliver_email_task"}
 
