@@ -257,7 +257,15 @@ def _summary(sums: dict[str, Any], sources: list[FundingSource]) -> dict[str, An
 
 @login_required
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
-    """The plan as officers read the document, with its money by project and by source.
+    return plan_page(request, plan_id)
+
+
+def plan_page(
+    request: HttpRequest, plan_id: int, *, extra: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    """The plan as officers read the document, with its money by project and by source;
+    ``extra`` for a form of the page posted elsewhere and refused (the documents panel's issue
+    form with its errors, answered 400 at its own URL).
 
     The plan's figure, in the header, the sentence of section III, its chart and the consolidated
     table, is ``selectors.plan_totals`` (its own lines and the plans counted below it), the same
@@ -320,7 +328,8 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             rollup_total=_summary(money, sources),
             children=[(child, money_of(children_money[child.pk])) for child in children],
         )
-    return render(request, "planning/plan_detail.html", context)
+    context.update(extra or {})
+    return render(request, "planning/plan_detail.html", context, status=status)
 
 
 # --- editor ---------------------------------------------------------------------------------
