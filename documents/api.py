@@ -72,6 +72,15 @@ class IssueSerializer(serializers.Serializer):
     backend = serializers.ChoiceField(choices=["demo", "csc", "token"], required=False)
     certificate = serializers.CharField(required=False, allow_blank=True, help_text="PEM or base64 DER (token)")
     chain = serializers.ListField(child=serializers.CharField(), required=False)
+    # Checked by the service (one rule for the page and the API): blank keeps the plan's own.
+    number_symbol = serializers.CharField(
+        required=False, allow_blank=True, help_text="Số, ký hiệu, e.g. 15/KH-UBND (required while the plan has none)"
+    )
+    issued_on = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Ngày ban hành: dd/mm/yyyy or yyyy-mm-dd (required while the plan has none)",
+    )
 
 
 class PlanDocumentsView(APIView):
@@ -90,6 +99,8 @@ class PlanDocumentsView(APIView):
             backend=body.validated_data.get("backend"),
             certificate=body.validated_data.get("certificate", ""),
             chain=body.validated_data.get("chain"),
+            number_symbol=body.validated_data.get("number_symbol"),
+            issued_on=body.validated_data.get("issued_on"),
         )
         document.refresh_from_db()
         return Response(DocumentSerializer(document).data, status=202)

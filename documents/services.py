@@ -26,7 +26,10 @@ from django.utils.translation import gettext as _
 
 from approvals import selectors as issuing
 from approvals import services as approvals
+from config import clock
+from config.dates import parse_user_date
 from config.errors import Conflict
+from config.text import text_error
 from directory.models import Role, User
 from documents.models import DocumentStatus, IssuedDocument, SigningBackend
 from planning.models import Plan
@@ -35,6 +38,8 @@ from planning.selectors import plan_get_for_user, user_roles_on_unit
 logger = logging.getLogger(__name__)
 
 ISSUE_ACTION = "issue_document"
+# The audit code of the number and date the issuer records at issuance (a locked plan's header).
+NUMBER_ACTION = "record_document_number"
 ISSUER_ROLES = frozenset({Role.DRAFTER, Role.HEAD})
 STALE_AFTER = dt.timedelta(hours=1)
 BUSY = (DocumentStatus.QUEUED, DocumentStatus.RENDERING, DocumentStatus.SIGNING, DocumentStatus.AWAITING_SIGNATURE)
@@ -68,13 +73,88 @@ def _certificate_der(value: str) -> bytes:
     return der
 
 
+def _number_and_date(plan: Plan, number_symbol: str | None, issued_on: dt.date | str | None) -> tuple[str, dt.date]:
+    """The document's number/symbol and issue date as the issuer gave them, else the plan's.
+
+    Blank means "keep the plan's": required only while the plan has none. The date is the
+    officer's dd/mm/yyyy (or ISO), not after the application's today and not before the
+    People's Council resolution the document cites among its bases. Raises ValidationError
+    naming ``number_symbol`` and ``issued_on``."""
+    from workflows.selectors import plan_resolution
+
+    errors: dict[str, list[str]] = {}
+    number = (number_symbol or "").strip() or plan.number_symbol.strip()
+    if not number:
+        errors["number_symbol"] = [_("Cần số, ký hiệu của văn bản (ví dụ 15/KH-UBND).")]
+    elif message := text_error(number, multiline=False):
+        errors["number_symbol"] = [message]
+    elif len(number) > (longest := Plan._meta.get_field("number_symbol").max_length or 64):
+        errors["number_symbol"] = [_("Số, ký hiệu dài quá %(n)d ký tự.") % {"n": longest}]
+    try:
+        day = parse_user_date(issued_on) or plan.issued_on
+    except ValueError as exc:  # not a date, or no such day (31/02/2027)
+        day, errors["issued_on"] = None, [str(exc)]
+    if "issued_on" in errors:
+        pass
+    elif day is None:
+        errors["issued_on"] = [_("Cần ngày ban hành (dd/mm/yyyy).")]
+    elif day > clock.today():  # the application's today (the demo may move it)
+        errors["issued_on"] = [_("Ngày ban hành không thể ở tương lai.")]
+    elif (resolution := plan_resolution(plan)) is not None and day < resolution.date:
+        errors["issued_on"] = [
+            _("Ngày ban hành không thể trước ngày nghị quyết HĐND phê duyệt kế hoạch (%(date)s).")
+            % {"date": resolution.date.strftime("%d/%m/%Y")}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    assert day is not None
+    return number, day
+
+
+def _record_number(*, actor: User, plan: Plan, number: str, day: dt.date) -> None:
+    """Write the number and date on the plan (its header prints them from now on) with an audit
+    row saying what they were; nothing when they are unchanged. The caller holds the row lock."""
+    before = (plan.number_symbol, plan.issued_on)
+    if before == (number, day):
+        return
+    plan.number_symbol, plan.issued_on = number, day
+    plan.save(update_fields=["number_symbol", "issued_on", "updated_at"])
+    approvals.audit_record(
+        plan=plan,
+        actor=actor,
+        action=NUMBER_ACTION,
+        from_status=plan.status,
+        agency=issuing.issuing_agency(plan),
+        data={
+            "number_symbol": number,
+            "issued_on": day,
+            "previous_number_symbol": before[0],
+            "previous_issued_on": before[1],
+        },
+    )
+
+
 def document_issue(
-    *, actor: User, plan_id: int, backend: str | None = None, certificate: str = "", chain: list[str] | None = None
+    *,
+    actor: User,
+    plan_id: int,
+    backend: str | None = None,
+    certificate: str = "",
+    chain: list[str] | None = None,
+    number_symbol: str | None = None,
+    issued_on: dt.date | str | None = None,
 ) -> IssuedDocument:
     """Record the request to issue the plan's signed PDF (the next version) and queue the job.
 
+    ``number_symbol`` and ``issued_on`` are the document's "số, ký hiệu" and "ngày ban hành",
+    given by the issuer at issuance (the plan's header is locked once submitted): stored on the
+    plan in the same transaction, audited when they change. Blank keeps the plan's own; a
+    reissue may keep or change them (each version keeps the number it was printed with).
+
     404 for a plan outside the actor's scope, 403 for someone who is not its drafter or head,
-    409 while the plan has no number, date or signing decision, or another issue is under way."""
+    409 while the plan has no signing decision or another issue is under way, 400 naming
+    ``number_symbol`` or ``issued_on`` when the plan has none and none was given, or when the
+    one given is wrong. A refused request saves nothing."""
     from django.conf import settings
 
     backend = backend or settings.DOCUMENTS_SIGNING_BACKEND
@@ -92,15 +172,18 @@ def document_issue(
         plan = plan_get_for_user(user=actor, plan_id=plan_id, for_update=True)
         if not may_issue(actor, plan):
             raise PermissionDenied(_("Chỉ chuyên viên hoặc lãnh đạo của đơn vị được ban hành văn bản."))
-        if not plan.number_symbol.strip() or plan.issued_on is None:
-            raise Conflict(_("Kế hoạch chưa có số, ký hiệu và ngày ban hành."))
-        signer, on_behalf_of = issuing.document_signer(plan)
-        if signer is None:
+        if issuing.last_signing_event(plan) is None:
             raise Conflict(_("Kế hoạch chưa được lãnh đạo ký duyệt: chưa có người ký."))
         # A job older than STALE_AFTER (a worker that died) no longer blocks a reissue.
         since = timezone.now() - STALE_AFTER
         if plan.issued_documents.filter(status__in=BUSY, created_at__gte=since).exists():
             raise Conflict(_("Văn bản của kế hoạch đang được tạo hoặc chờ ký."))
+        number, day = _number_and_date(plan, number_symbol, issued_on)
+        _record_number(actor=actor, plan=plan, number=number, day=day)
+        # After the date: a deputy's delegation is read on the day of issue.
+        signer, on_behalf_of = issuing.document_signer(plan)
+        if signer is None:  # the issuing body has no head to sign for it (transaction rolls back)
+            raise Conflict(_("Kế hoạch chưa được lãnh đạo ký duyệt: chưa có người ký."))
         version = (plan.issued_documents.aggregate(last=Max("version"))["last"] or 0) + 1
         capacity, position = signature_parts(plan, signer, on_behalf_of)
         document = IssuedDocument.objects.create(
@@ -113,8 +196,8 @@ def document_issue(
             signer_name=signer.display_name,
             signer_title=position,
             capacity=capacity,
-            number_symbol=plan.number_symbol.strip(),
-            issued_on=plan.issued_on,
+            number_symbol=number,
+            issued_on=day,
             place=plan.place or plan.unit.name,
             prepared=prepared,
         )

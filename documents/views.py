@@ -20,11 +20,23 @@ from documents.models import DocumentStatus
 @login_required
 @require_POST
 def issue(request: HttpRequest, plan_id: int) -> HttpResponse:
-    """The plan page's "Ban hành văn bản ký số" button: queue the job, back to the plan."""
+    """The plan page's "Ban hành văn bản ký số" form (number, date): queue the job, back to the
+    plan; a refused number or date shows the plan page again with the errors at their fields."""
+    from planning.views import plan_page
+
     try:
-        services.document_issue(actor=request.user, plan_id=plan_id)
-    except (Conflict, ValidationError) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        services.document_issue(
+            actor=request.user,
+            plan_id=plan_id,
+            number_symbol=request.POST.get("number_symbol", ""),
+            issued_on=request.POST.get("issued_on", ""),
+        )
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        extra = {"issue_errors": errors, "issue_posted": request.POST}
+        return plan_page(request, plan_id, extra=extra, status=400)
+    except Conflict as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, _("Đã gửi yêu cầu ban hành: văn bản đang được tạo và ký số."))
     return redirect(reverse("planning:detail", args=[plan_id]) + "#issued-documents")

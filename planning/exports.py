@@ -395,10 +395,11 @@ def issuing_body_lines(plan: Plan) -> list[str]:
     return [superior, *lines] if superior else lines
 
 
-def document_number(plan: Plan) -> str:
+def document_number(plan: Plan, *, blank: str = BLANK_NUMBER) -> str:
     """ "72/KH-UBND", or room to write the number in by hand until the plan is issued
-    ("     /KH-UBND"; a department's report "     /BC-SLĐTBXH")."""
-    return plan.number_symbol or f"{BLANK_NUMBER}/{issuing.issuer_of(plan).symbol}"
+    ("     /KH-UBND"; a department's report "     /BC-SLĐTBXH"). The plan page passes a
+    visible ``blank`` ("…/KH-UBND"): spaces collapse in HTML."""
+    return plan.number_symbol or f"{blank}/{issuing.issuer_of(plan).symbol}"
 
 
 def decree_date(day: dt.date) -> tuple[str, str, str]:

@@ -39,14 +39,12 @@ from planning.forms import (
     RowFormSet,
     item_choice_value,
 )
-from planning.models import BudgetLine, CatalogueItem, FundingSource, Plan, PlanType
+from planning.models import BudgetLine, CatalogueItem, FundingSource, Plan
 from workflows.selectors import plan_resolution
 
 PAGE_SIZE = 50
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
-# Reports carry "BC" in their number/symbol, plans "KH" (Decree 30/2020, appendix III).
-REPORT_TYPES = {PlanType.MONITORING_SIX_MONTH, PlanType.MONITORING_ANNUAL}
 # The list reads newest cycle first, and in a cycle each level before the units it consolidates.
 TIERS_TOP_DOWN = (Tier.NATION, Tier.PROVINCE, Tier.DISTRICT, Tier.COMMUNE)
 TIER_RANK = Case(
@@ -220,14 +218,6 @@ def _source_chart(sums: dict[str, Decimal], sources: list[FundingSource]) -> lis
     return bars
 
 
-def _document_number(plan: Plan) -> str:
-    """The number/symbol once issued ("72/KH-UBND"); "…/KH-UBND" while a draft."""
-    if plan.number_symbol:
-        return plan.number_symbol
-    kind = "BC" if plan.plan_type in REPORT_TYPES else "KH"
-    return f"…/{kind}-UBND"
-
-
 def _document_date(plan: Plan) -> dict[str, str]:
     """Decree 30/2020: days below 10 and the months January and February take a leading zero."""
     issued = plan.issued_on
@@ -267,13 +257,21 @@ def _summary(sums: dict[str, Any], sources: list[FundingSource]) -> dict[str, An
 
 @login_required
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
-    """The plan as officers read the document, with its money by project and by source.
+    return plan_page(request, plan_id)
+
+
+def plan_page(
+    request: HttpRequest, plan_id: int, *, extra: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    """The plan as officers read the document, with its money by project and by source;
+    ``extra`` for a form of the page posted elsewhere and refused (the documents panel's issue
+    form with its errors, answered 400 at its own URL).
 
     The plan's figure, in the header, the sentence of section III, its chart and the consolidated
     table, is ``selectors.plan_totals`` (its own lines and the plans counted below it), the same
     as on every other page, file and API answer; the table of the plan's own lines beside it is
     captioned as such."""
-    from planning.exports import legal_bases  # python-docx and openpyxl load with the exports
+    from planning.exports import document_number, legal_bases  # python-docx and openpyxl load with the exports
 
     plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
     catalogue = selectors.catalogue_for_plan(plan)
@@ -287,7 +285,8 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     context: dict[str, Any] = {
         "plan": plan,
         "can_edit": selectors.can_edit_content(request.user, plan),
-        "document_number": _document_number(plan),
+        # The header's "Số:" as the .docx prints it, the issuer's symbol after a blank while a draft.
+        "document_number": document_number(plan, blank="…"),
         "document_date": _document_date(plan),
         # The document's "Căn cứ" lines as the .docx prints them: the plan's own, then the
         # council's resolution once it approved the plan.
@@ -329,7 +328,8 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             rollup_total=_summary(money, sources),
             children=[(child, money_of(children_money[child.pk])) for child in children],
         )
-    return render(request, "planning/plan_detail.html", context)
+    context.update(extra or {})
+    return render(request, "planning/plan_detail.html", context, status=status)
 
 
 # --- editor ---------------------------------------------------------------------------------

@@ -148,8 +148,12 @@ ACTION_LABELS: dict[str, Any] = {
     "waive": gettext_lazy("Miễn (không chờ)"),
     "reopen": gettext_lazy("Mở lại để chỉnh sửa"),
     "amend": gettext_lazy("Điều chỉnh kế hoạch"),
+    # Recorded by documents.services in the audit trail, never taken through plan_act.
+    "issue_document": gettext_lazy("Ban hành văn bản ký số"),
+    "record_document_number": gettext_lazy("Ghi số, ngày ban hành văn bản"),
 }
-ALL_ACTIONS = tuple(ACTION_LABELS)
+RECORDED_ONLY = frozenset({"issue_document", "record_document_number"})
+ALL_ACTIONS = tuple(action for action in ACTION_LABELS if action not in RECORDED_ONLY)
 
 
 def action_label(action: str) -> str:

@@ -41,7 +41,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def live_server_url(tmp_path_factory):
+def live_server_env() -> dict[str, str]:
+    """What a module's server needs besides the demo's environment (a module overrides it)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def live_server_url(tmp_path_factory, live_server_env):
     if not Path(CHROMIUM).exists():
         from django.conf import settings
 
@@ -57,6 +63,7 @@ def live_server_url(tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SCHEDULER_INTERVAL_SECONDS": "3600",
+        **live_server_env,
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], check=True, env=env, cwd=ROOT)

@@ -50,9 +50,9 @@ def renderer_tools():
 
 
 @pytest.fixture
-def signed_off_plan(demo) -> Plan:
+def unnumbered_plan(demo) -> Plan:
     """Xã Sin Suối Hồ's 2023 plan, complete, submitted by the commune chair (the audit trail's
-    signing decision), with its number and date."""
+    signing decision), without a number or date yet: its header is locked, as in the demo."""
     from workflows import services as workflows
 
     plan = Plan.objects.get(
@@ -60,9 +60,17 @@ def signed_off_plan(demo) -> Plan:
     )
     plan = complete(plan)
     workflows.plan_act(actor=user(COMMUNE_HEAD), plan_id=plan.pk, action="submit")
-    Plan.objects.filter(pk=plan.pk).update(number_symbol=NUMBER, issued_on=ISSUED_ON, place="Sin Suối Hồ")
+    Plan.objects.filter(pk=plan.pk).update(place="Sin Suối Hồ")
     plan.refresh_from_db()
     return plan
+
+
+@pytest.fixture
+def signed_off_plan(unnumbered_plan) -> Plan:
+    """The same plan with its number and date."""
+    Plan.objects.filter(pk=unnumbered_plan.pk).update(number_symbol=NUMBER, issued_on=ISSUED_ON)
+    unnumbered_plan.refresh_from_db()
+    return unnumbered_plan
 
 
 @pytest.fixture

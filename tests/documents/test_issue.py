@@ -263,9 +263,15 @@ def test_the_plan_pages_button_explains_why_a_draft_cannot_be_issued(demo, clien
 
     draft = Plan.objects.get(unit__structure="three-tier", unit__code="03592", cycle__year=2023, plan_type="annual")
     client.force_login(user(COMMUNE_DRAFTER))
-    response = client.post(f"/documents/plans/{draft.pk}/issue/", follow=True)
+    page = client.get(f"/plans/{draft.pk}/").content.decode()
+    assert 'data-testid="issue-not-yet"' in page and 'data-testid="issue-form"' not in page
+    response = client.post(
+        f"/documents/plans/{draft.pk}/issue/", {"number_symbol": NUMBER, "issued_on": "20/11/2023"}, follow=True
+    )
     assert response.status_code == 200
-    assert "Kế hoạch chưa có số, ký hiệu và ngày ban hành." in response.content.decode()
+    assert "Kế hoạch chưa được lãnh đạo ký duyệt: chưa có người ký." in response.content.decode()
     assert not draft.issued_documents.exists()
+    draft.refresh_from_db()
+    assert (draft.number_symbol, draft.issued_on) == ("", None)  # refused: the number is not kept either
     client.force_login(user(OUTSIDER))
     assert client.post(f"/documents/plans/{draft.pk}/issue/").status_code == 404

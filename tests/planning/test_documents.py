@@ -167,6 +167,16 @@ def test_a_department_document_is_signed_by_its_director_without_tm(monitoring_r
     assert issuing.document_signer(monitoring_report) == (user(T2_DIRECTOR), None)
 
 
+def test_the_plan_page_prints_the_number_with_the_symbol_the_document_prints(monitoring_report, client):
+    """The page's header and the .docx share ``exports.document_number``: the department's "BC-SNNMT",
+    not a committee's "UBND"; once the document has its number, that number."""
+    client.force_login(user(T2_DIRECTOR))
+    page = client.get(f"/plans/{monitoring_report.pk}/").content.decode()
+    assert "Số: …/BC-SNNMT" in page and "/BC-UBND" not in page
+    Plan.objects.filter(pk=monitoring_report.pk).update(number_symbol="41/BC-SNNMT")
+    assert "Số: 41/BC-SNNMT" in client.get(f"/plans/{monitoring_report.pk}/").content.decode()
+
+
 def test_a_deputy_director_signs_kt_giam_doc_under_a_delegation(monitoring_report):
     department = Agency.objects.get(unit=province(), kind=AgencyKind.AGRICULTURE)
     deputy = User.objects.create_user(username="t2-p12-agri-head-deputy-test", full_name="Lò Thị Hương")
