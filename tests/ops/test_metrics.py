@@ -92,21 +92,22 @@ def test_overdue_tasks_and_delivery_lag_are_read_from_the_database(client, metri
     assert _sample(body, 'ctmtqg_metrics_source_up{source="database"}') == 1
 
 
-def test_queue_depth_comes_from_redis_llen(client, metrics_settings, db, monkeypatch):
+@pytest.mark.redis
+def test_queue_depth_comes_from_redis_llen(client, metrics_settings, settings, db):
+    """Each queue's depth, read from the real Redis: the default queue and the pushes' own."""
     import redis
 
-    class FakeRedis:
-        def llen(self, name):
-            assert name == "celery"
-            return 7
-
-        def close(self):
-            pass
-
-    metrics_settings.REDIS_URL = "redis://127.0.0.1:6379/9"
-    monkeypatch.setattr(redis.Redis, "from_url", classmethod(lambda cls, url, **kw: FakeRedis()))
-    body = client.get("/metrics").content.decode()
+    metrics_settings.REDIS_URL = settings.TEST_REDIS_URL
+    redis_client = redis.Redis.from_url(settings.TEST_REDIS_URL)
+    redis_client.delete("celery", "push")
+    try:
+        redis_client.rpush("celery", *[f"message-{n}" for n in range(7)])
+        redis_client.rpush("push", "message-a", "message-b")
+        body = client.get("/metrics").content.decode()
+    finally:
+        redis_client.delete("celery", "push")
     assert _sample(body, 'ctmtqg_celery_queue_length{queue="celery"}') == 7
+    assert _sample(body, 'ctmtqg_celery_queue_length{queue="push"}') == 2
     assert _sample(body, 'ctmtqg_metrics_source_up{source="redis"}') == 1
 
 
