@@ -162,6 +162,8 @@ def bench_environment(*, redis: bool) -> dict[str, str]:
         "EMAIL_URL": "dummymail://",
         "LOG_LEVEL": "WARNING",
         "DB_CONN_MAX_AGE": SERVER_CONN_MAX_AGE,
+        # As production: the runner's Celery worker pushes and mails each commit's notifications.
+        "NOTIFICATIONS_VIA_WORKER": "true",
     }
     return env
 

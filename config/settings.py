@@ -249,6 +249,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_QUEUES = (Queue("push"), Queue("celery"))
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {"notifications.tasks.deliver_task": {"queue": "push"}}
+# Who pushes a commit's notifications and enqueues their e-mails: a Celery worker (production,
+# and the benchmark, which runs one) or the request itself after commit (the demo, which runs no
+# worker; with Redis set a worker-bound push would otherwise wait for the 30-s push job).
+NOTIFICATIONS_VIA_WORKER = env.bool("NOTIFICATIONS_VIA_WORKER", default=PRODUCTION)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"

@@ -299,13 +299,16 @@ def _create_deduplicated(rows: list[Notification], dedupe_key: str) -> list[Noti
 
 def _deliver_after_commit(pairs: list[tuple[int, int]]) -> None:
     """After commit, in the request thread: one message hands the push and the e-mails to a
-    worker (``notifications_deliver``), so the request pays one enqueue, not one Redis send per
-    recipient and one enqueue per e-mail. Eager mode (the demo without Redis, the tests) runs it
-    right here. A broker that is down leaves the rows for the scheduled jobs
-    (``push_pending_task``, ``deliver_pending_email_task``); nothing here may fail the
-    (committed) request."""
+    worker (``notifications_deliver``, queue ``push``), so the request pays one enqueue, not one
+    Redis send per recipient and one enqueue per e-mail; eager Celery runs it right here. Without
+    a worker (``NOTIFICATIONS_VIA_WORKER`` off: the demo) the request delivers them itself. A
+    broker that is down leaves the rows for the scheduled jobs (``push_pending_task``,
+    ``deliver_pending_email_task``); nothing here may fail the (committed) request."""
     from notifications.tasks import deliver_task  # tasks import this module
 
+    if not settings.NOTIFICATIONS_VIA_WORKER:  # the demo: no worker runs, the request delivers
+        notifications_deliver(pairs)
+        return
     if broker_circuit.is_open:
         logger.info("broker suspended after a recent failure; %d notification(s) left for the jobs", len(pairs))
         return

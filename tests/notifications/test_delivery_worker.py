@@ -23,6 +23,7 @@ def broker(settings, monkeypatch):
     """Celery as production runs it (not eager), on the test Redis; the queue emptied around."""
     client = redis.Redis.from_url(settings.TEST_REDIS_URL)
     client.delete(*QUEUES)
+    settings.NOTIFICATIONS_VIA_WORKER = True
     monkeypatch.setitem(app.conf, "task_always_eager", False)
     monkeypatch.setitem(app.conf, "broker_url", settings.TEST_REDIS_URL)
     yield client
