@@ -41,3 +41,19 @@ def test_the_scale_out_figures_are_printed_side_by_side_and_missing_parts_say_so
     assert "1500/1500 (per node [750, 750])" in received
     national = next(line for line in lines if line.startswith("roll-up national"))
     assert national.split()[-1] == "n/a"
+
+
+def test_other_work_is_the_cpu_spent_outside_the_run_and_its_services():
+    """A process the runner does not wait for is other work; the same process, once the runner
+    has reaped it (as it reaps its servers and workers), is the run's own."""
+    import subprocess
+    import sys
+    import time
+
+    spin = "import time\nt = time.time()\nwhile time.time() - t < 1.5: pass"
+    start = run.CpuSample.take()
+    child = subprocess.Popen([sys.executable, "-c", spin])
+    time.sleep(1.7)  # it has finished spinning, but is not reaped yet
+    assert run.other_work_cores(start, run.CpuSample.take()) > run.OTHER_WORK_LIMIT
+    child.wait()
+    assert run.other_work_cores(start, run.CpuSample.take()) < run.OTHER_WORK_LIMIT
