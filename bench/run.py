@@ -441,11 +441,9 @@ class Server:
         # The production configuration: psycopg's pool per worker (config.settings, DB_POOL).
         base["DB_POOL"] = "true" if pool else "false"
         env = {**base, **(env or {})}
-        self.log = tempfile.NamedTemporaryFile("w", prefix="bench-uvicorn-", suffix=".log", delete=False)  # noqa: SIM115
-        self.proc = subprocess.Popen(
+        self.log, self.proc = _start(
+            "bench-uvicorn-",
             [
-                sys.executable,
-                "-m",
                 "uvicorn",
                 "config.asgi:application",
                 "--host",
@@ -458,11 +456,7 @@ class Server:
                 "--log-level",
                 "warning",
             ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            env,
         )
         self.wait_ready(workers)
 
@@ -504,17 +498,7 @@ class Server:
         return out
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                for pid in self.workers():
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(pid, signal.SIGKILL)
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        _stop(self.proc, self.log, timeout=15)
 
 
 class Worker:
@@ -523,15 +507,8 @@ class Worker:
 
     def __init__(self) -> None:
         env = {**os.environ, **bench_environment(redis=True)}
-        self.log = tempfile.NamedTemporaryFile("w", prefix="bench-celery-", suffix=".log", delete=False)  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING", "--concurrency", "2"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        command = ["celery", "-A", "config", "worker", "--loglevel", "WARNING", "--concurrency", "2"]
+        self.log, self.proc = _start("bench-celery-", command, env)
         self.wait_ready()
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -546,15 +523,34 @@ class Worker:
         raise RuntimeError("celery worker did not answer a ping")
 
     def stop(self) -> None:
-        """Warm shutdown (SIGTERM to the main process, which lets its children finish)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
+        _stop(self.proc, self.log, timeout=30)
+
+
+def _start(log_prefix: str, module_command: list[str], env: dict[str, str]) -> tuple[Any, subprocess.Popen[bytes]]:
+    """``python -m <module_command>`` in its own session, its output in a temporary log."""
+    log = tempfile.NamedTemporaryFile("w", prefix=log_prefix, suffix=".log", delete=False)  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", *module_command],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    return log, proc
+
+
+def _stop(proc: subprocess.Popen[bytes], log: Any, *, timeout: float) -> None:
+    """Warm shutdown (SIGTERM to the main process, which stops its own workers); after
+    ``timeout``, SIGKILL to its whole session."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    log.close()
 
 
 def timed_gets(port: int, path: str, headers: dict[str, str], samples: int) -> dict[str, Any]:

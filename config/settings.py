@@ -247,7 +247,6 @@ CELERY_TASK_ACKS_LATE = True
 # A commit's pushes have their own queue, so they never wait behind the e-mails and reminders in
 # the default one: a worker started without -Q consumes both, taking them in turn.
 CELERY_TASK_QUEUES = (Queue("push"), Queue("celery"))
-CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {"notifications.tasks.deliver_task": {"queue": "push"}}
 # Who pushes a commit's notifications and enqueues their e-mails: a Celery worker (production,
 # and the benchmark, which runs one) or the request itself after commit (the demo, which runs no

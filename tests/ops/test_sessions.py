@@ -49,12 +49,14 @@ def test_page_views_within_a_minute_write_the_session_at_most_once(demo):
         assert len(session_writes(queries)) == 1
 
 
-def test_an_idle_session_is_signed_out(demo):
+# The inbox reads the clock and the session like any page: idle, it signs out too.
+@pytest.mark.parametrize("page", ["/", "/inbox/"])
+def test_an_idle_session_is_signed_out(demo, page):
     with time_machine.travel(START, tick=False) as clock:
         client = signed_in_client()
-        assert client.get("/").status_code == 200
+        assert client.get(page).status_code == 200
         clock.shift(timedelta(seconds=settings.SESSION_IDLE_SECONDS + 1))
-        answer = client.get("/")
+        answer = client.get(page)
     assert answer.status_code == 302
     assert answer["Location"].startswith("/login/")
 
@@ -75,14 +77,3 @@ def test_the_timeout_holds_to_within_a_minute_of_the_last_page(demo):
         assert client.get("/").status_code == 200  # not stamped (under a minute since sign-in)
         clock.shift(timedelta(seconds=settings.SESSION_IDLE_SECONDS - 50 - settings.SESSION_TOUCH_SECONDS + 5))
         assert client.get("/").status_code == 200
-
-
-def test_an_idle_session_is_signed_out_of_the_inbox(demo):
-    """The inbox reads the clock and the session like any page: idle, it signs out."""
-    with time_machine.travel(START, tick=False) as clock:
-        client = signed_in_client()
-        assert client.get("/inbox/").status_code == 200
-        clock.shift(timedelta(seconds=settings.SESSION_IDLE_SECONDS + 1))
-        answer = client.get("/inbox/")
-    assert answer.status_code == 302
-    assert answer["Location"].startswith("/login/")
