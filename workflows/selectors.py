@@ -156,6 +156,11 @@ def open_items_of(plan: Plan) -> QuerySet[WorkItem]:
     return WorkItem.objects.filter(plan=plan, is_open=True).select_related("agency", "assignee").order_by("pk")
 
 
+# A plan's resolution is the one of its latest approved round (a plan amended after approval and
+# approved again carries its new one): one order for every reader.
+RESOLUTION_LATEST_FIRST = ("-round_number", "-recorded_at", "-pk")
+
+
 def plan_resolutions_for(plans: Iterable[Plan]) -> dict[int, Resolution]:
     """The People's Council resolution of each plan that has one, in one query: the one of its
     latest approved round (a plan amended after approval and approved again carries its new one)."""
@@ -163,7 +168,7 @@ def plan_resolutions_for(plans: Iterable[Plan]) -> dict[int, Resolution]:
     ids = [plan.pk for plan in plans]
     if not ids:
         return out
-    ordered = Resolution.objects.filter(plan_id__in=ids).order_by("plan_id", "-round_number", "-recorded_at", "-pk")
+    ordered = Resolution.objects.filter(plan_id__in=ids).order_by("plan_id", *RESOLUTION_LATEST_FIRST)
     for resolution in ordered:
         out.setdefault(resolution.plan_id, resolution)
     return out
@@ -173,7 +178,7 @@ def with_resolution(items: QuerySet[WorkItem]) -> QuerySet[WorkItem]:
     """Tasks with their plan's resolution number and date (``resolution_number``,
     ``resolution_date``; None before approval), chosen as ``plan_resolutions_for`` does, in the
     tasks' own query. ``resolution_of`` reads them."""
-    latest = Resolution.objects.filter(plan_id=OuterRef("plan_id")).order_by("-round_number", "-recorded_at", "-pk")
+    latest = Resolution.objects.filter(plan_id=OuterRef("plan_id")).order_by(*RESOLUTION_LATEST_FIRST)
     return items.annotate(
         resolution_number=Subquery(latest.values("number")[:1]),
         resolution_date=Subquery(latest.values("date")[:1]),
