@@ -181,7 +181,8 @@ class Audience(models.TextChoices):
 class ReminderLedgerEntry(models.Model):
     """A reminder or escalation that went out: (work item, threshold) at most once, ever."""
 
-    work_item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="reminders")
+    # No index of its own: reminder_ledger_unique (work item, threshold) starts with it.
+    work_item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="reminders", db_index=False)
     threshold = models.CharField(_("mốc nhắc"), max_length=32)
     kind = models.CharField(_("loại"), max_length=16)
     audience = models.CharField(_("người nhận"), max_length=16, choices=Audience.choices)
