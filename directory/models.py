@@ -27,6 +27,10 @@ class Tier(models.TextChoices):
     COMMUNE = "commune", _("Xã")
 
 
+# The object permission an agency's group holds on its unit (guardian): the plans, the inbox.
+OPERATE_UNIT = "operate_unit"
+
+
 class AdministrativeUnit(models.Model):
     structure = models.CharField(_("cơ cấu"), max_length=16, choices=Structure.choices)
     tier = models.CharField(_("cấp"), max_length=16, choices=Tier.choices)
@@ -59,7 +63,7 @@ class AdministrativeUnit(models.Model):
             # units_of_tier(structure, tier) for the directory API and the loaders.
             models.Index(fields=["structure", "tier", "code"], name="unit_structure_tier_code"),
         ]
-        permissions = [("operate_unit", _("Làm việc với kế hoạch của đơn vị"))]
+        permissions = [(OPERATE_UNIT, _("Làm việc với kế hoạch của đơn vị"))]
 
     def __str__(self) -> str:
         return self.name

@@ -7,29 +7,49 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-from django.db.models import F, Q, QuerySet
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import BigIntegerField, F, Q, QuerySet
+from django.db.models.functions import Cast
 from django.http import Http404
-from guardian.shortcuts import get_objects_for_user
+from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from config import clock
 from directory import authority, unitdata
-from directory.models import AdministrativeUnit, Agency, Delegation, Membership, Structure, Tier, UnitSuccession, User
+from directory.models import (
+    OPERATE_UNIT,
+    AdministrativeUnit,
+    Agency,
+    Delegation,
+    Membership,
+    Structure,
+    Tier,
+    UnitSuccession,
+    User,
+)
 
 
 def units_operated_by(user: User) -> QuerySet[AdministrativeUnit]:
-    """Units on which the user's agencies hold ``operate_unit`` (guardian, groups only).
+    """Units on which the user (or one of the user's agencies, through its group) holds
+    ``operate_unit`` as an object permission (guardian's tables).
 
-    Global model permissions never count: ``accept_global_perms=False`` keeps a stray global
-    grant from widening an agency's reach to every unit.
+    What guardian's ``get_objects_for_user(…, use_groups=True, with_superuser=False,
+    accept_global_perms=False)`` answers, so global model permissions never count: a stray
+    global grant cannot widen an agency's reach to every unit. Written here because guardian
+    compares ``unit.id::varchar`` with its text ``object_pk``, which reads every unit on every
+    page; casting the few granted ``object_pk`` to the key instead reads units by primary key.
     """
-    return get_objects_for_user(
-        user,
-        "directory.operate_unit",
-        klass=AdministrativeUnit,
-        use_groups=True,
-        with_superuser=False,
-        accept_global_perms=False,
-    )
+    unit_type = ContentType.objects.get_for_model(AdministrativeUnit)  # Django caches it per process
+    permission = Permission.objects.filter(content_type=unit_type, codename=OPERATE_UNIT).values("pk")
+    groups = User.groups.through.objects.filter(user_id=user.pk).values("group_id")
+    as_unit = {"unit_id": Cast("object_pk", BigIntegerField())}
+    by_group = GroupObjectPermission.objects.filter(
+        content_type=unit_type, permission_id__in=permission, group_id__in=groups
+    ).values(**as_unit)
+    by_user = UserObjectPermission.objects.filter(
+        content_type=unit_type, permission_id__in=permission, user_id=user.pk
+    ).values(**as_unit)
+    return AdministrativeUnit.objects.filter(pk__in=by_group.union(by_user, all=True))
 
 
 def visible_units_q(user: User, prefix: str = "") -> Q:

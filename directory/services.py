@@ -18,6 +18,7 @@ from guardian.models import GroupObjectPermission
 from config import clock
 from directory import authority, selectors, signals, unitdata
 from directory.models import (
+    OPERATE_UNIT,
     AdministrativeUnit,
     Agency,
     AgencyKind,
@@ -35,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 NATION_CODE = "VN"
 NATION_NAME = "Việt Nam"
-OPERATE_UNIT = "operate_unit"
 
 # When each structure was in force (Resolution 202/2025/QH15 ended districts on 1 July 2025).
 STRUCTURE_VALIDITY: dict[str, tuple[dt.date | None, dt.date | None]] = {
