@@ -502,28 +502,49 @@ class Server:
 
 
 class Worker:
-    """A Celery worker as production runs it (``celery -A config worker``, 2 processes) on the
-    bench's Redis: a commit's push and e-mails are its part (notifications.tasks.deliver_task)."""
+    """The Celery workers as production runs them, on the bench's Redis, one process each: one
+    for the pushes (``-Q push``: a commit's push, notifications.tasks.deliver_task) and one for
+    e-mail and the jobs (``-Q celery``: the commit's deliver_emails_task), so a burst of e-mail
+    never delays a push."""
+
+    # node name → queue; the names are how the ping tells the two apart.
+    NODES = {"push": "push", "mail": "celery"}
 
     def __init__(self) -> None:
+        from celery.utils.nodenames import host_format
+
         env = {**os.environ, **bench_environment(redis=True)}
-        command = ["celery", "-A", "config", "worker", "--loglevel", "WARNING", "--concurrency", "2"]
-        self.log, self.proc = _start("bench-celery-", command, env)
-        self.wait_ready()
+        self.hostnames = [host_format(f"{name}@%h") for name in self.NODES]
+        self.started: list[tuple[Any, subprocess.Popen[bytes]]] = []
+        try:
+            for name, queue in self.NODES.items():
+                command = ["celery", "-A", "config", "worker", "--loglevel", "WARNING"]
+                command += ["-Q", queue, "--concurrency", "1", "--hostname", f"{name}@%h"]
+                self.started.append(_start(f"bench-celery-{name}-", command, env))
+            self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
 
     def wait_ready(self, timeout: float = 60) -> None:
+        """Ping until every node has answered (one that has is up; the other may still start)."""
         from config.celery import app
 
+        answered: set[str] = set()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"celery worker exited: see {self.log.name}")
-            if app.control.ping(timeout=1):
+            for log, proc in self.started:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"celery worker exited: see {log.name}")
+            for reply in app.control.ping(destination=self.hostnames, timeout=1):
+                answered.update(reply)
+            if answered >= set(self.hostnames):
                 return
-        raise RuntimeError("celery worker did not answer a ping")
+        raise RuntimeError(f"celery workers did not answer a ping: {sorted(set(self.hostnames) - answered)}")
 
     def stop(self) -> None:
-        _stop(self.proc, self.log, timeout=30)
+        for log, proc in self.started:
+            _stop(proc, log, timeout=30)
 
 
 def _start(log_prefix: str, module_command: list[str], env: dict[str, str]) -> tuple[Any, subprocess.Popen[bytes]]:

@@ -244,8 +244,9 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
-# A commit's pushes have their own queue, so they never wait behind the e-mails and reminders in
-# the default one: a worker started without -Q consumes both, taking them in turn.
+# A commit's pushes have their own queue, consumed by a worker of its own (-Q push; the default
+# worker runs -Q celery: e-mails, one task per commit, and the scheduled jobs), so they never wait
+# behind the e-mails and reminders. A worker started without -Q consumes both, taking them in turn.
 CELERY_TASK_QUEUES = (Queue("push"), Queue("celery"))
 CELERY_TASK_ROUTES = {"notifications.tasks.deliver_task": {"queue": "push"}}
 # Who pushes a commit's notifications and enqueues their e-mails: a Celery worker (production,

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.template import TemplateDoesNotExist
 from django.template.loader import select_template
 from django.utils import translation
@@ -53,9 +54,17 @@ def render_templated(user: User, template_name: str, context: dict[str, Any]) ->
 
 
 def send_templated(
-    user: User, template_name: str, context: dict[str, Any], *, headers: dict[str, str] | None = None
+    user: User,
+    template_name: str,
+    context: dict[str, Any],
+    *,
+    headers: dict[str, str] | None = None,
+    connection: BaseEmailBackend | None = None,
 ) -> None:
-    """Render and send one mail to ``user.email``. Raises on SMTP failure: callers decide retries."""
+    """Render and send one mail to ``user.email``. Raises on SMTP failure: callers decide retries.
+
+    ``connection``: an open backend to send through, so a batch shares one SMTP connection;
+    without it the mail opens (and closes) its own."""
     subject, text, html = render_templated(user, template_name, context)
     message = EmailMultiAlternatives(
         subject=subject,
@@ -64,6 +73,7 @@ def send_templated(
         to=[user.email],
         # RFC 3834: tells auto-responders (out-of-office) not to answer.
         headers={"Auto-Submitted": "auto-generated", **(headers or {})},
+        connection=connection,
     )
     if html is not None:
         message.attach_alternative(html, "text/html")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta
@@ -33,6 +33,8 @@ from datetime import date, datetime, timedelta
 from celery.exceptions import Retry
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -320,35 +322,36 @@ def _deliver_after_commit(pairs: list[tuple[int, int]]) -> None:
 
 
 def notifications_deliver(pairs: list[tuple[int, int]]) -> None:
-    """The worker's part of a commit's notifications: push them, then enqueue each e-mail.
-    Failures are logged and leave the rows for the scheduled jobs (pushing twice is harmless;
-    an e-mail is claimed before it is sent)."""
+    """The worker's part of a commit's notifications: push them, then enqueue their e-mails as
+    one message. Failures are logged and leave the rows for the scheduled jobs (pushing twice is
+    harmless; an e-mail is claimed before it is sent)."""
     if push_circuit.is_open:
         logger.info("push suspended after a recent failure; %d notification(s) left for the job", len(pairs))
     else:
         _push_rows(pairs)
-    for notification_id, _recipient_id in pairs:
-        enqueue_email(notification_id)
+    enqueue_emails([notification_id for notification_id, _recipient_id in pairs])
 
 
-def enqueue_email(notification_id: int) -> bool:
-    """Hand the e-mail to Celery; False (logged) when the broker is down: the job retries later."""
-    from notifications.tasks import deliver_email_task  # tasks import this module
+def enqueue_emails(notification_ids: list[int]) -> bool:
+    """Hand these e-mails to Celery as one message (``deliver_emails_task``, default queue): one
+    SMTP connection for the commit instead of one message and one connection per recipient.
+    False (logged) when the broker is down: the job retries the rows later."""
+    from notifications.tasks import deliver_emails_task  # tasks import this module
 
-    if broker_circuit.is_open:
+    if not notification_ids or broker_circuit.is_open:
         return False
     try:
-        # retry=False: a down broker fails at once instead of holding the response for seconds.
-        deliver_email_task.apply_async(args=[notification_id], retry=False)
+        # retry=False: a down broker fails at once instead of holding the worker for seconds.
+        deliver_emails_task.apply_async(args=[notification_ids], retry=False)
     except BrokerError as exc:
         broker_circuit.trip()
-        logger.warning("cannot enqueue e-mail of notification %s (broker down): %s", notification_id, exc)
+        logger.warning("cannot enqueue e-mail of %d notification(s) (broker down): %s", len(notification_ids), exc)
         return False
     except (OSError, Retry) as exc:
         # Eager mode (demo, tests) runs the task right here, and an SMTP failure surfaces as the
-        # task's Retry (eager mode does not retry). The row stays unsent and unclaimed for
+        # task's Retry (eager mode does not retry). The rows not sent stay unclaimed for
         # deliver_pending_email_task.
-        logger.warning("e-mail of notification %s failed, left for the retry job: %s", notification_id, exc)
+        logger.warning("e-mail of %d notification(s) failed, left for the retry job: %s", len(notification_ids), exc)
         return False
     return True
 
@@ -479,20 +482,72 @@ def _skip_reason(user: User) -> str | None:
 
 
 def email_deliver(*, notification_id: int) -> str:
-    """Send one notification's e-mail if its recipient wants it now; exactly once.
+    """Send one notification's e-mail if its recipient wants it now; exactly once: the batch of
+    one (``emails_deliver``), whose contract applies. Returns that row's outcome."""
+    return emails_deliver(notification_ids=[notification_id])[notification_id]
 
-    Returns what happened: an ``EmailOutcome`` value, ``"deferred"`` (the recipient takes a daily
-    digest) or ``"not_claimed"`` (already settled, or another deliverer holds it). SMTP errors
-    release the claim and propagate, so the caller's retry policy applies.
+
+def emails_deliver(*, notification_ids: Sequence[int]) -> dict[int, str]:
+    """Send these notifications' e-mails, each exactly once, over one SMTP connection.
+
+    Returns each id's outcome: an ``EmailOutcome`` value, ``"deferred"`` (the recipient takes a
+    daily digest) or ``"not_claimed"`` (already settled, or another deliverer holds it).
+
+    The rows are read in one query; each is then claimed just before it is handled, so a claim
+    covers one SMTP conversation, not the whole batch (a slow batch cannot outlive its claims
+    and be mailed twice by the retry job), and only rows actually tried count an attempt. The
+    connection is opened at the first mail that goes (a batch of digest or opted-out officers
+    opens none). An SMTP error other than a refused address releases the failing row's claim
+    and propagates: the rows sent before it stay settled, those after it were never claimed,
+    so the caller's retry (or ``deliver_pending_email_task``) sends exactly what is left.
     """
-    token = _claim(Q(pk=notification_id))
-    if token is None:
-        return "not_claimed"
-    notification = Notification.objects.select_related(
-        "recipient", "recipient__email_preference", "plan__cycle", "plan__unit"
-    ).get(pk=notification_id)
-    user = notification.recipient
+    outcomes = dict.fromkeys(notification_ids, "not_claimed")
+    rows = (
+        Notification.objects.filter(_claimable(timezone.now()), pk__in=list(outcomes))
+        .select_related("recipient", "recipient__email_preference", "plan__cycle", "plan__unit")
+        .order_by("id")
+    )
+    smtp = _BatchConnection()
+    try:
+        for notification in rows:
+            # Only if nobody claimed it since the read (the attempt count would have moved), so
+            # the count this row was read with is the one the claim raises.
+            token = _claim(Q(pk=notification.pk, email_attempts=notification.email_attempts))
+            if token is None:
+                continue
+            notification.email_attempts += 1
+            outcomes[notification.pk] = _email_claimed(notification, token, smtp)
+    finally:
+        smtp.close()
+    return outcomes
 
+
+class _BatchConnection:
+    """One e-mail backend connection for a batch, opened at its first mail."""
+
+    def __init__(self) -> None:
+        self._connection: BaseEmailBackend | None = None
+
+    def get(self) -> BaseEmailBackend:
+        if self._connection is None:
+            connection = get_connection()
+            connection.open()
+            self._connection = connection
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is None:
+            return
+        try:
+            self._connection.close()
+        except OSError as exc:  # QUIT failed: every mail sent was already accepted, nothing to redo
+            logger.warning("closing the SMTP connection failed: %s", exc)
+        self._connection = None
+
+
+def _email_claimed(notification: Notification, token: uuid.UUID, smtp: _BatchConnection) -> str:
+    """Handle one claimed row (``emails_deliver``): settle, defer or send it; returns the outcome."""
+    user = notification.recipient
     skip = _skip_reason(user)
     if skip:
         _settle(token, skip)
@@ -506,7 +561,7 @@ def email_deliver(*, notification_id: int) -> str:
         return "deferred"
     if notification.email_attempts > EMAIL_MAX_ATTEMPTS:
         _settle(token, EmailOutcome.FAILED)
-        logger.error("giving up e-mail of notification %s after %d attempts", notification_id, EMAIL_MAX_ATTEMPTS)
+        logger.error("giving up e-mail of notification %s after %d attempts", notification.pk, EMAIL_MAX_ATTEMPTS)
         return EmailOutcome.FAILED
 
     language = email.language_of(user)
@@ -523,18 +578,19 @@ def email_deliver(*, notification_id: int) -> str:
                 "preferences_url": email.absolute_url("/notifications/preferences/"),
             },
             headers={"X-Notification-Id": str(notification.pk)},
+            connection=smtp.get(),
         )
     except smtplib.SMTPRecipientsRefused:
-        # The address itself is refused: retrying cannot help.
+        # The address itself is refused: retrying cannot help (and the connection still serves).
         _settle(token, EmailOutcome.FAILED)
-        logger.warning("address of user %s refused for notification %s", user.pk, notification_id)
+        logger.warning("address of user %s refused for notification %s", user.pk, notification.pk)
         return EmailOutcome.FAILED
     except Exception:
         _release(token)
         raise
     if not _settle(token, EmailOutcome.SENT):
         logger.warning(
-            "notification %s was mailed after its claim went stale; another deliverer may mail it too", notification_id
+            "notification %s was mailed after its claim went stale; another deliverer may mail it too", notification.pk
         )
     return EmailOutcome.SENT
 

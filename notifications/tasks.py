@@ -53,11 +53,21 @@ SCHEDULED_RETRY = {
 # acks_late: a broker redelivery or a retry after a crash is safe, the claim lets only one
 # attempt send.
 @shared_task(acks_late=True, **EMAIL_RETRY)
+def deliver_emails_task(notification_ids: list[int]) -> dict[int, str]:
+    """A commit's e-mails over one SMTP connection. A retry carries the same ids; the rows sent
+    before the failure are settled, so it reads and sends only the rest."""
+    return services.emails_deliver(notification_ids=notification_ids)
+
+
+# One notification's e-mail. Nothing here enqueues it any more (a commit's e-mails go as one
+# deliver_emails_task); it stays for the messages an older release queued, which a worker of
+# this one must still run.
+@shared_task(acks_late=True, **EMAIL_RETRY)
 def deliver_email_task(notification_id: int) -> str:
     return services.email_deliver(notification_id=notification_id)
 
 
-# A commit's notifications (``services._deliver_after_commit``): push and enqueue their e-mails.
+# A commit's notifications (``services._deliver_after_commit``): push them, enqueue their e-mails.
 # Not retried: whatever it could not push or enqueue is left for the two jobs below.
 @shared_task(acks_late=True)
 def deliver_task(pairs: list[list[int]]) -> int:

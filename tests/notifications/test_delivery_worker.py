@@ -1,5 +1,6 @@
 """A committed request hands its notifications to a worker in one broker message: the push and
-the e-mails are the worker's part (``notifications.tasks.deliver_task``). Real Redis broker."""
+the e-mails are the worker's part (``notifications.tasks.deliver_task``), which hands the
+commit's e-mails on as one more message (``deliver_emails_task``). Real Redis broker."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def queued(client, queue: str) -> list[tuple[str, list]]:
 
 @pytest.mark.redis
 def test_the_request_enqueues_one_message_and_the_worker_pushes_and_mails(
-    officer, broker, settings, django_capture_on_commit_callbacks
+    officer, broker, settings, django_capture_on_commit_callbacks, mailoutbox
 ):
     settings.CHANNEL_LAYERS = redis_layers(settings.TEST_REDIS_URL, "deliver-worker")
     alice, bob, carol = officer(), officer(), officer()
@@ -58,14 +59,20 @@ def test_the_request_enqueues_one_message_and_the_worker_pushes_and_mails(
     assert queued(broker, "celery") == []
     assert sorted(map(tuple, pairs)) == sorted((r.pk, r.recipient_id) for r in rows)
 
-    # The worker's part: every row pushed, one e-mail message per notification.
+    # The worker's part: every row pushed, and one e-mail message for the whole commit, on the
+    # default queue (the push worker never sends mail).
     broker.delete(*QUEUES)
     app.tasks[task].apply(args=[pairs])
     assert not Notification.objects.filter(pk__in=[r.pk for r in rows], pushed_at__isnull=True).exists()
     assert queued(broker, "push") == []
-    emails = queued(broker, "celery")
-    assert sorted(args for _task, args in emails) == sorted([r.pk] for r in rows)
-    assert {name for name, _args in emails} == {"notifications.tasks.deliver_email_task"}
+    ((email_task, (ids,)),) = queued(broker, "celery")
+    assert email_task == "notifications.tasks.deliver_emails_task"
+    assert sorted(ids) == sorted(r.pk for r in rows)
+
+    # The mail worker's part: that one message mails the three.
+    assert mailoutbox == []
+    app.tasks[email_task].apply(args=[ids])
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(u.email for u in (alice, bob, carol))
 
 
 @pytest.mark.redis

@@ -235,7 +235,7 @@ def test_broker_down_neither_fails_the_request_nor_loses_the_mail(
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.deliver_email_task, "apply_async", broker_down)
+    monkeypatch.setattr(tasks.deliver_emails_task, "apply_async", broker_down)
     alice = officer()
     with time_machine.travel(at(10, 9), tick=False):
         (row,) = send_on_commit(alice)  # no exception reaches the caller
