@@ -25,6 +25,9 @@ class Command(BaseCommand):
         if not no_scheduler:
             threading.Thread(target=run_loop, args=(stop,), name="scheduler", daemon=True).start()
         url = f"http://{host}:{port}/"
+        if "SITE_URL" not in os.environ:
+            # The links in the demo's e-mails lead to this server, whatever port it was given.
+            settings.SITE_URL = url.rstrip("/")
         self.stdout.write(self.style.SUCCESS(f"\nCTMTQG giảm nghèo bền vững — demo at {url}"))
         self.stdout.write(f"Accounts ({demo.DEMO_PASSWORD} for all; full list: make demo-users):")
         successor = cycle_2027.sin_suoi_ho_successor()  # Sin Suối Hồ's two-tier commune (the 2027 cycle)
