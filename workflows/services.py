@@ -237,7 +237,7 @@ def work_item_open(activation: Activation) -> WorkItem:
         step=spec.name,
         lane=lane.name if lane else "",
         agency=agency,
-        unit=agency.unit,
+        unit_id=agency.unit_id,  # not agency.unit: a query for an id already at hand
         assignee=task.owner,
         due_at=deadlines.due_for(plan=plan, step=spec.name, lane=lane.name if lane else ""),
     )
