@@ -28,8 +28,9 @@ from workflows import services
 # Then 38, 21, 28, 38 became 35, 21, 24, 35 (34 submit and approve with the sources read): the
 # next task's due date reads the calendar, the extensions and the province's milestones in one
 # UNION ALL (deadlines.selectors.deadline_of), its standing agency and the usual ones in one
-# (workflows.routes.standing_agency), and its inbox row takes the agency's unit id, not the unit.
-BUDGET = {"submit": 35, "accept": 21, "return": 24, "approve": 35}
+# (workflows.routes.standing_agency), and its inbox row takes the agency's unit id, not the unit;
+# then submit 34: completeness counts indicators, households and money in one statement.
+BUDGET = {"submit": 34, "accept": 21, "return": 24, "approve": 35}
 COUNCIL_SECRETARY = "t2-p12-hdnd-council_secretary"
 
 
