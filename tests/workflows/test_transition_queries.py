@@ -29,8 +29,10 @@ from workflows import services
 # next task's due date reads the calendar, the extensions and the province's milestones in one
 # UNION ALL (deadlines.selectors.deadline_of), its standing agency and the usual ones in one
 # (workflows.routes.standing_agency), and its inbox row takes the agency's unit id, not the unit;
-# then submit 34: completeness counts indicators, households and money in one statement.
-BUDGET = {"submit": 34, "accept": 21, "return": 24, "approve": 35}
+# then submit 34: completeness counts indicators, households and money in one statement; then
+# submit 33 (32 with the sources read): the submitted round's new number is saved with the new
+# status, one UPDATE of the plan (workflows.services.ROUTE_EFFECTS; approve freezes after it).
+BUDGET = {"submit": 33, "accept": 21, "return": 24, "approve": 35}
 COUNCIL_SECRETARY = "t2-p12-hdnd-council_secretary"
 
 
