@@ -40,8 +40,9 @@ TRANSITION_TO: dict[str, str] = {
 }
 
 
-def plan_transition(*, plan: Plan, target: str) -> None:
-    """Move the plan with its django-fsm transition (which refuses an illegal move) and save.
+def plan_transition(*, plan: Plan, target: str, also: tuple[str, ...] = ()) -> None:
+    """Move the plan with its django-fsm transition (which refuses an illegal move) and save,
+    with ``also``: other fields the caller changed on ``plan`` (one UPDATE of the row).
 
     The caller holds the plan's row lock inside its transaction."""
     from django_fsm import TransitionNotAllowed
@@ -52,7 +53,7 @@ def plan_transition(*, plan: Plan, target: str) -> None:
         raise Conflict(
             _("Không thể chuyển kế hoạch từ “%(status)s”.") % {"status": plan.get_status_display()}
         ) from None
-    plan.save(update_fields=["status", "updated_at"])
+    plan.save(update_fields=["status", "updated_at", *also])
 
 
 def audit_record(

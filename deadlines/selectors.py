@@ -11,13 +11,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import BigIntegerField, Count, F, Max, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
 from approvals.models import AuditEvent
 from deadlines import clock, conf, milestones
-from deadlines.models import DeadlineExtension, MilestoneOverride
+from deadlines.models import CalendarDay, DeadlineExtension, MilestoneOverride
 from deadlines.thresholds import due_day
 from deadlines.workdays import WorkingCalendar
 from directory.authority import Authority as OfficerAuthority
@@ -44,21 +45,31 @@ def overrides_for(*, province_id: int | None, cycle_id: int, plan_type: str) -> 
 
 
 def cycle_milestones(
-    *, cycle: Cycle, plan_type: str, province_id: int | None, calendar: WorkingCalendar
+    *,
+    cycle: Cycle,
+    plan_type: str,
+    province_id: int | None,
+    calendar: WorkingCalendar,
+    overrides: milestones.Overrides | None = None,
 ) -> list[milestones.Milestone]:
-    """The cycle calendar of one plan type as it applies in a province (its overrides included)."""
+    """The cycle calendar of one plan type as it applies in a province (its overrides included:
+    read here unless the caller read them)."""
+    if overrides is None:
+        overrides = overrides_for(province_id=province_id, cycle_id=cycle.pk, plan_type=plan_type)
     return milestones.compute(
-        plan_type=plan_type,
-        year=cycle.year,
-        structure=cycle.structure,
-        calendar=calendar,
-        overrides=overrides_for(province_id=province_id, cycle_id=cycle.pk, plan_type=plan_type),
+        plan_type=plan_type, year=cycle.year, structure=cycle.structure, calendar=calendar, overrides=overrides
     )
 
 
-def milestone_for(*, plan: Plan, step: str, calendar: WorkingCalendar) -> milestones.Milestone | None:
+def milestone_for(
+    *, plan: Plan, step: str, calendar: WorkingCalendar, overrides: milestones.Overrides | None = None
+) -> milestones.Milestone | None:
     found = cycle_milestones(
-        cycle=plan.cycle, plan_type=plan.plan_type, province_id=province_id_of(plan), calendar=calendar
+        cycle=plan.cycle,
+        plan_type=plan.plan_type,
+        province_id=province_id_of(plan),
+        calendar=calendar,
+        overrides=overrides,
     )
     return milestones.find(found, plan.unit.tier, step)
 
@@ -68,12 +79,60 @@ def extension_in_force(*, plan: Plan, step: str) -> DeadlineExtension | None:
 
 
 def deadline_of(*, plan: Plan, step: str, calendar: WorkingCalendar) -> dt.date | None:
-    """The unit's last day for ``step``: its extension if any, else the milestone in force."""
-    extension = extension_in_force(plan=plan, step=step)
-    if extension is not None:
-        return extension.due_on
-    milestone = milestone_for(plan=plan, step=step, calendar=calendar)
+    """The unit's last day for ``step``: its extension if any, else the milestone in force.
+
+    One query (``_deadline_rows``) for the plan's extensions of the step, the province's
+    overrides of the cycle and, when ``calendar`` has not read them yet, the calendar's rows:
+    a new task's due date is computed from it (``deadlines.services.due_for``)."""
+    extensions, overrides = _deadline_rows(plan=plan, step=step, calendar=calendar)
+    if extensions:
+        return extensions[max(extensions)]  # the latest row is in force (``extension_in_force``)
+    milestone = milestone_for(plan=plan, step=step, calendar=calendar, overrides=overrides)
     return milestone.due_on if milestone else None
+
+
+# The columns every part of ``_deadline_rows``'s UNION gives: which part, a date, three texts, an id.
+_PART_COLUMNS = ("part", "day", "text_1", "text_2", "text_3", "row_id")
+
+
+def _part(queryset: QuerySet[Any], part: str, day: str, *texts: str | None, row_id: str | None = None) -> QuerySet[Any]:
+    """One part of ``_deadline_rows``: ``texts`` and ``row_id`` name columns (None: empty).
+    Every column is an annotation named alike in every part, so the UNION lines them up."""
+    columns: list[Any] = [Value(part), F(day), *(F(text) if text else Value("") for text in texts)]
+    columns.append(F(row_id) if row_id else Value(0, output_field=BigIntegerField()))
+    names = [f"_{name}" for name in _PART_COLUMNS]
+    rows: QuerySet[Any, Any] = queryset.order_by().annotate(**dict(zip(names, columns, strict=True)))
+    return rows.values_list(*names)
+
+
+def _deadline_rows(
+    *, plan: Plan, step: str, calendar: WorkingCalendar
+) -> tuple[dict[int, dt.date], milestones.Overrides]:
+    """(extension id → its day, the province's overrides), the calendar's rows given to
+    ``calendar`` if it had not read them: one UNION ALL of the three tables."""
+    extension_rows = DeadlineExtension.objects.filter(plan=plan, step=step)
+    parts = [_part(extension_rows, "extension", "due_on", None, None, None, row_id="id")]
+    province_id = province_id_of(plan)
+    if province_id is not None:
+        rows = MilestoneOverride.objects.filter(
+            province_id=province_id, cycle_id=plan.cycle_id, plan_type=plan.plan_type
+        )
+        parts.append(_part(rows, "override", "date", "rule", "tier", "step"))
+    if calendar.unread:
+        parts.append(_part(CalendarDay.objects.all(), "calendar", "date", "kind", "name", None))
+    extensions: dict[int, dt.date] = {}
+    overrides: milestones.Overrides = {}
+    days: list[tuple[dt.date, str, str]] = []
+    for part, day, text_1, text_2, text_3, row_id in parts[0].union(*parts[1:], all=True):
+        if part == "extension":
+            extensions[row_id] = day
+        elif part == "override":
+            overrides[(text_2, text_3)] = (day, text_1)
+        else:
+            days.append((day, text_1, text_2))
+    if calendar.unread:
+        calendar.add_rows(days)
+    return extensions, overrides
 
 
 def open_items_for(*, plan: Plan, step: str) -> QuerySet[WorkItem]:

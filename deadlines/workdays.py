@@ -8,6 +8,9 @@ know yet (``CalendarDay`` rows: extra days off, swapped working Saturdays), and 
 
 ``WorkingCalendar`` is built once per operation (one query for the administrator's rows) and is
 pure Python afterwards, so a sweep or a dashboard computes hundreds of dates without queries.
+``load()`` reads those rows when a day is first asked about, so a caller that reads other rows
+first can bring them in the same statement (``deadlines.selectors.deadline_of``: a new task's
+due date costs one query for the calendar, the extension and the province's milestones).
 """
 
 from __future__ import annotations
@@ -45,22 +48,35 @@ class WorkingCalendar:
     # Results derived from this calendar (reminder schedules per due day), kept for its lifetime:
     # a sweep's thousands of tasks share a handful of due days.
     memo: dict = field(default_factory=dict, repr=False, compare=False)
+    # From ``load()``: the ``CalendarDay`` rows are still to be read (``read_rows`` or ``add_rows``).
+    unread: bool = field(default=False, repr=False, compare=False)
 
     @classmethod
     def load(cls) -> WorkingCalendar:
-        """The calendar with every ``CalendarDay`` row (a handful per year: one query)."""
+        """The calendar with every ``CalendarDay`` row (a handful per year: one query, when a
+        day is first asked about unless ``add_rows`` brought them first)."""
+        return cls(unread=True)
+
+    def read_rows(self) -> None:
+        """Read the ``CalendarDay`` rows now, if they are still to be read."""
+        if self.unread:
+            from deadlines.models import CalendarDay
+
+            self.add_rows(CalendarDay.objects.values_list("date", "kind", "name"))
+
+    def add_rows(self, rows: Iterable[tuple[dt.date, str, str]]) -> None:
+        """The ``CalendarDay`` rows (date, kind, name), every one of them, read by the caller."""
         from deadlines.models import CalendarDay
 
-        days_off: dict[dt.date, str] = {}
-        working: dict[dt.date, str] = {}
-        for day, kind, name in CalendarDay.objects.values_list("date", "kind", "name"):
-            (working if kind == CalendarDay.Kind.WORKING_DAY else days_off)[day] = name
-        return cls(extra_days_off=days_off, extra_working_days=working)
+        for day, kind, name in rows:
+            (self.extra_working_days if kind == CalendarDay.Kind.WORKING_DAY else self.extra_days_off)[day] = name
+        self.unread = False
 
     # --- what a day is ---------------------------------------------------------------------
 
     def day_off_reason(self, day: dt.date) -> str | None:
         """Why ``day`` is not a working day (holiday name, "weekend"), or None if it is one."""
+        self.read_rows()
         if day in self.extra_working_days:
             return None
         if day in self.extra_days_off:

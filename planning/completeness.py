@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db.models import IntegerField, Subquery
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -125,16 +126,17 @@ def missing(plan: Plan) -> list[dict[str, str]]:
         if not str(getattr(plan, name, "") or "").strip():
             label = field_label(name)
             out.append(_item("section", name, label, _("Chưa soạn “%(section)s”.") % {"section": label}))
+    counts = _counts(plan, rule)
     if rule.indicators:
-        count = plan.indicators.count()
+        count = counts["indicators"]
         if count < rule.indicators:
             out.append(
                 _item("indicators", "indicators", _("Chỉ tiêu"), _count_message(count, rule.indicators, "indicators"))
             )
     if rule.budget:
-        out += _budget_missing(plan, rule.budget)
+        out += _budget_missing(plan, rule.budget, has_money=bool(counts["money"]))
     if rule.households:
-        count = plan.households.count()
+        count = counts["households"]
         if count < rule.households:
             out.append(
                 _item(
@@ -145,6 +147,32 @@ def missing(plan: Plan) -> list[dict[str, str]]:
                 )
             )
     return out
+
+
+class _Count(Subquery):
+    """The number of rows of a queryset, as a column (0, not NULL, when there are none)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _rows)"
+    output_field = IntegerField()
+
+
+def _counts(plan: Plan, rule: Rule) -> dict[str, int]:
+    """What the rule counts, in one statement: the plan's indicators and households, and
+    whether it has money (1 or 0), its own or counted below it (``selectors.subtree_amounts``)."""
+    wanted: dict[str, Any] = {}
+    if rule.indicators:
+        wanted["indicators"] = _Count(plan.indicators.order_by().values("pk"))
+    if rule.households:
+        wanted["households"] = _Count(plan.households.order_by().values("pk"))
+    if rule.budget:
+        # A parent plan's money is its own lines and those counted below it (selectors.plan_totals):
+        # a province that only consolidates its districts has money without a line of its own.
+        wanted["money"] = _Count(selectors.subtree_amounts(plan).order_by().values("pk")[:1])
+    if not wanted:
+        return {}
+    # Named apart from the plan's relations (an annotation may not reuse "indicators").
+    row = Plan.objects.filter(pk=plan.pk).values(**{f"n_{name}": value for name, value in wanted.items()}).get()
+    return {name: row[f"n_{name}"] for name in wanted}
 
 
 def _count_message(count: int, least: int, kind: str) -> str:
@@ -165,10 +193,7 @@ def _count_message(count: int, least: int, kind: str) -> str:
     ) % {"least": least, "count": count}
 
 
-def _budget_missing(plan: Plan, budget: str) -> list[dict[str, str]]:
-    # A parent plan's money is its own lines and those counted below it (selectors.plan_totals):
-    # a province that only consolidates its districts has money without a line of its own.
-    has_money = selectors.subtree_amounts(plan).exists()
+def _budget_missing(plan: Plan, budget: str, *, has_money: bool) -> list[dict[str, str]]:
     statement_field = no_money_field() if budget == "line_or_statement" else None
     statement = str(getattr(plan, statement_field, "") or "").strip() if statement_field else ""
     if has_money and statement:

@@ -720,17 +720,29 @@ def snapshot(plan: Plan) -> dict[str, Any]:
 
 
 @transaction.atomic(savepoint=False)  # all or nothing with the caller's transaction
-def round_freeze(*, actor: User, plan: Plan, kind: str = PlanRound.Kind.SUBMISSION, locked: bool = False) -> PlanRound:
+def round_freeze(
+    *,
+    actor: User,
+    plan: Plan,
+    kind: str = PlanRound.Kind.SUBMISSION,
+    locked: bool = False,
+    save_number: bool = True,
+) -> PlanRound:
     """Freeze the plan, as stored, as its next round (joins the caller's transaction and lock).
 
     ``locked``: the caller holds ``plan`` under its row lock as it is stored (``plan_act``), so
-    it is not read again."""
+    it is not read again. ``save_number=False`` (only with ``locked``): the new number is set on
+    ``plan`` for the caller to save in its own UPDATE of the row, in this transaction
+    (``plan_act`` saves it with the new status)."""
+    if not save_number and not locked:
+        raise ValueError("round_freeze(save_number=False) needs the caller's lock (locked=True)")
     current = plan if locked else plan_lock(plan.pk)
     number = current.round_number + 1
     frozen = PlanRound.objects.create(
         plan=current, number=number, kind=kind, snapshot=snapshot(current), created_by=actor
     )
-    Plan.objects.filter(pk=plan.pk).update(round_number=number)
+    if save_number:
+        Plan.objects.filter(pk=plan.pk).update(round_number=number)
     plan.round_number = number
     from dossier.services import attachments_freeze  # the files attached for this round freeze with it
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Value
 from django.utils.translation import get_language
 
 from directory.models import AdministrativeUnit, Agency, AgencyKind, ProgrammeSetting, Structure, Tier
@@ -210,12 +211,16 @@ def standing_kinds(unit: AdministrativeUnit) -> list[str]:
 def standing_agency(unit: AdministrativeUnit, period: str) -> Agency | None:
     """The programme's standing agency of a unit: the province's setting for the period, else
     the usual department for the tier and structure."""
-    setting = ProgrammeSetting.objects.filter(unit=unit, period=period).select_related("standing_agency").first()
-    if setting:
-        return setting.standing_agency
     kinds = standing_kinds(unit)
-    agencies = {a.kind: a for a in Agency.objects.filter(unit=unit, kind__in=kinds)}
-    return next((agencies[k] for k in kinds if k in agencies), None)
+    # One statement for both: the setting's agency (set=True), then the unit's usual ones.
+    setting = ProgrammeSetting.objects.filter(unit=unit, period=period).values("standing_agency_id")
+    chosen = Agency.objects.filter(pk__in=setting).annotate(set=Value(True)).order_by()
+    usual = Agency.objects.filter(unit=unit, kind__in=kinds).annotate(set=Value(False)).order_by()
+    agencies = list(chosen.union(usual, all=True))
+    if found := next((a for a in agencies if a.set), None):
+        return found
+    by_kind = {a.kind: a for a in agencies}
+    return next((by_kind[k] for k in kinds if k in by_kind), None)
 
 
 def acting_agency(plan: Plan, step: StepSpec, lane: Lane | None = None) -> Agency | None:

@@ -237,7 +237,7 @@ def work_item_open(activation: Activation) -> WorkItem:
         step=spec.name,
         lane=lane.name if lane else "",
         agency=agency,
-        unit=agency.unit,
+        unit_id=agency.unit_id,  # not agency.unit: a query for an id already at hand
         assignee=task.owner,
         due_at=deadlines.due_for(plan=plan, step=spec.name, lane=lane.name if lane else ""),
     )
@@ -593,21 +593,27 @@ def _result(plan: Plan, action: str, step: str) -> dict[str, Any]:
     return {"plan": plan.pk, "action": action, "status": plan.status, "step": step, "round": plan.round_number}
 
 
-def _freeze_submitted(actor: User, plan: Plan, clean: dict[str, Any]) -> None:
-    planning.round_freeze(actor=actor, plan=plan, locked=True)
+def _freeze_submitted(actor: User, plan: Plan, clean: dict[str, Any]) -> tuple[str, ...]:
+    planning.round_freeze(actor=actor, plan=plan, locked=True, save_number=False)
+    return ("round_number",)
 
 
-def _record_resolution(actor: User, plan: Plan, clean: dict[str, Any]) -> None:
+def _record_resolution(actor: User, plan: Plan, clean: dict[str, Any]) -> tuple[str, ...]:
     approvals.resolution_record(
         actor=actor, plan=plan, number=clean["resolution_number"], date=clean["resolution_date"]
     )
+    return ()
 
 
-def _freeze_approved(actor: User, plan: Plan, clean: dict[str, Any]) -> None:
+def _freeze_approved(actor: User, plan: Plan, clean: dict[str, Any]) -> tuple[str, ...]:
     planning.round_freeze(actor=actor, plan=plan, kind=PlanRound.Kind.APPROVED, locked=True)
+    return ()
 
 
-Effect = Callable[[User, Plan, dict[str, Any]], None]
+# An effect returns the plan's fields it changed on the locked plan without saving them: the
+# move saves those of the ``before`` effects with the status, in one UPDATE of the row;
+# ``after`` effects run once the move is saved and save what they change (they return ()).
+Effect = Callable[[User, Plan, dict[str, Any]], tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -636,11 +642,14 @@ def _route_action(actor: User, plan: Plan, option: RouteOption, comment: str, cl
             goto = item.step  # wait for the other lane; the plan stays in appraisal
     from_status = plan.status
     effects = ROUTE_EFFECTS.get(option.action, NO_EFFECTS)
+    changed: list[str] = []
     for effect in effects.before:
-        effect(actor, plan, clean)
+        changed += effect(actor, plan, clean)
     target = _target_status(option.action, goto, item.step)
     if target:
-        approvals.plan_transition(plan=plan, target=target)
+        approvals.plan_transition(plan=plan, target=target, also=tuple(changed))
+    elif changed:
+        plan.save(update_fields=changed)
     for effect in effects.after:
         effect(actor, plan, clean)
     event = _audit(actor, plan, option, step=item.step, from_status=from_status, comment=comment, clean=clean)

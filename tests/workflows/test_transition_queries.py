@@ -25,7 +25,14 @@ from workflows import services
 # them read, 38 in a process that has not read them yet (or just saw a source saved). Freezing a round also freezes
 # the plan's attachments with it (dossier: one UPDATE), on submit and on approve; a return
 # checks that the last editor still belongs to the unit before handing them the task.
-BUDGET = {"submit": 38, "accept": 21, "return": 28, "approve": 38}
+# Then 38, 21, 28, 38 became 35, 21, 24, 35 (34 submit and approve with the sources read): the
+# next task's due date reads the calendar, the extensions and the province's milestones in one
+# UNION ALL (deadlines.selectors.deadline_of), its standing agency and the usual ones in one
+# (workflows.routes.standing_agency), and its inbox row takes the agency's unit id, not the unit;
+# then submit 34: completeness counts indicators, households and money in one statement; then
+# submit 33 (32 with the sources read): the submitted round's new number is saved with the new
+# status, one UPDATE of the plan (workflows.services.ROUTE_EFFECTS; approve freezes after it).
+BUDGET = {"submit": 33, "accept": 21, "return": 24, "approve": 35}
 COUNCIL_SECRETARY = "t2-p12-hdnd-council_secretary"
 
 
