@@ -223,16 +223,28 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = _secret("REDIS_URL", default=None if PRODUCTION else "")
 
+# Messages a web process may have waiting for its sockets. channels-redis keeps one queue per
+# process for all of its sockets, not one per socket, and drops what exceeds it (logged at INFO
+# only): its default of 100 lost a third of a push to 500 officers held by two processes. A
+# commit's push is one message per recipient's socket, so this must exceed the sockets of a
+# process times the pushes that can arrive before it drains them (small messages: 5,000 ≈ 5 MB).
+CHANNEL_CAPACITY = env.int("CHANNEL_CAPACITY", default=5000)
+
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # Bound the connect to a dead Redis; reads stay unbounded (channels-redis blocks by design).
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 2}]},
+            "CONFIG": {
+                # Bound the connect to a dead Redis; reads stay unbounded (channels-redis blocks by design).
+                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 2}],
+                "capacity": CHANNEL_CAPACITY,
+            },
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": CHANNEL_CAPACITY}}
+    }
 
 # Redis is never on the approval or login path: the cache is per process.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

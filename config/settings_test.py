@@ -1,14 +1,16 @@
 """Thin test override: fast, strict and self-contained, on whatever DATABASE_URL/REDIS_URL say."""
 
 from config.settings import *  # noqa: F403
-from config.settings import REDIS_URL
+from config.settings import CHANNEL_CAPACITY, REDIS_URL
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 SECURE_SSL_REDIRECT = False
 # Unit tests use the in-memory layer; tests of the Redis layer build their own from REDIS_URL.
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+CHANNEL_LAYERS = {
+    "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": CHANNEL_CAPACITY}}
+}
 TEST_REDIS_URL = REDIS_URL
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

@@ -98,5 +98,8 @@ notify_async = database_sync_to_async(notice)
 def redis_layers(url: str, prefix: str) -> dict:
     """CHANNEL_LAYERS for a Redis layer at ``url`` (a unique prefix keeps tests apart)."""
     return {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [url], "prefix": prefix}}
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [url], "prefix": prefix, "capacity": settings.CHANNEL_CAPACITY},
+        }
     }
