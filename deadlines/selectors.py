@@ -74,10 +74,6 @@ def milestone_for(
     return milestones.find(found, plan.unit.tier, step)
 
 
-def extension_in_force(*, plan: Plan, step: str) -> DeadlineExtension | None:
-    return DeadlineExtension.objects.filter(plan=plan, step=step).order_by("-id").first()
-
-
 def deadline_of(*, plan: Plan, step: str, calendar: WorkingCalendar) -> dt.date | None:
     """The unit's last day for ``step``: its extension if any, else the milestone in force.
 
@@ -86,7 +82,7 @@ def deadline_of(*, plan: Plan, step: str, calendar: WorkingCalendar) -> dt.date 
     a new task's due date is computed from it (``deadlines.services.due_for``)."""
     extensions, overrides = _deadline_rows(plan=plan, step=step, calendar=calendar)
     if extensions:
-        return extensions[max(extensions)]  # the latest row is in force (``extension_in_force``)
+        return extensions[max(extensions)]  # the latest extension of the step is the one in force
     milestone = milestone_for(plan=plan, step=step, calendar=calendar, overrides=overrides)
     return milestone.due_on if milestone else None
 

@@ -29,6 +29,14 @@ from directory.models import (
 )
 
 
+def operate_unit_permission() -> QuerySet[Permission]:
+    """The ``operate_unit`` permission of units (one row), as a queryset: a subquery where it is
+    filtered on, ``.get()`` where it is granted."""
+    return Permission.objects.filter(
+        content_type=ContentType.objects.get_for_model(AdministrativeUnit), codename=OPERATE_UNIT
+    )
+
+
 def units_operated_by(user: User) -> QuerySet[AdministrativeUnit]:
     """Units on which the user (or one of the user's agencies, through its group) holds
     ``operate_unit`` as an object permission (guardian's tables).
@@ -40,7 +48,7 @@ def units_operated_by(user: User) -> QuerySet[AdministrativeUnit]:
     page; casting the few granted ``object_pk`` to the key instead reads units by primary key.
     """
     unit_type = ContentType.objects.get_for_model(AdministrativeUnit)  # Django caches it per process
-    permission = Permission.objects.filter(content_type=unit_type, codename=OPERATE_UNIT).values("pk")
+    permission = operate_unit_permission().values("pk")
     groups = User.groups.through.objects.filter(user_id=user.pk).values("group_id")
     as_unit = {"unit_id": Cast("object_pk", BigIntegerField())}
     by_group = GroupObjectPermission.objects.filter(

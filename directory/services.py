@@ -18,7 +18,6 @@ from guardian.models import GroupObjectPermission
 from config import clock
 from directory import authority, selectors, signals, unitdata
 from directory.models import (
-    OPERATE_UNIT,
     AdministrativeUnit,
     Agency,
     AgencyKind,
@@ -421,7 +420,7 @@ def _group_name(unit: AdministrativeUnit, kind: str) -> str:
 
 
 def _operate_unit_permission() -> Permission:
-    return Permission.objects.get(content_type__app_label="directory", codename=OPERATE_UNIT)
+    return selectors.operate_unit_permission().get()
 
 
 # The roles whose holders sign documents: their title is printed on the signature block.
