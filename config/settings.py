@@ -229,14 +229,25 @@ REDIS_URL = _secret("REDIS_URL", default=None if PRODUCTION else "")
 # commit's push is one message per recipient's socket, so this must exceed the sockets of a
 # process times the pushes that can arrive before it drains them (small messages: 5,000 ≈ 5 MB).
 CHANNEL_CAPACITY = env.int("CHANNEL_CAPACITY", default=5000)
+CHANNEL_READ_TIMEOUT_SECONDS = 15
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels-redis's layer plus group_send_many (a commit's pushes in a few round trips).
+            "BACKEND": "notifications.layers.RedisChannelLayer",
             "CONFIG": {
-                # Bound the connect to a dead Redis; reads stay unbounded (channels-redis blocks by design).
-                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 2}],
+                # Bound the connect to a dead Redis. Reads: a socket's receive blocks in BZPOPMIN
+                # for up to the layer's brpop_timeout (5 s), and redis-py 8 times reads out at 5 s
+                # by default, so an idle socket's receive raised TimeoutError and closed the
+                # socket; the read timeout must outlast the blocking pop.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_connect_timeout": 2,
+                        "socket_timeout": CHANNEL_READ_TIMEOUT_SECONDS,
+                    }
+                ],
                 "capacity": CHANNEL_CAPACITY,
             },
         }

@@ -96,10 +96,14 @@ notify_async = database_sync_to_async(notice)
 
 
 def redis_layers(url: str, prefix: str) -> dict:
-    """CHANNEL_LAYERS for a Redis layer at ``url`` (a unique prefix keeps tests apart)."""
+    """CHANNEL_LAYERS for a Redis layer at ``url`` (a unique prefix keeps tests apart): the
+    deployed backend and its host settings (config.settings), at another address."""
+    from config import settings as deployed
+
+    host = {"socket_connect_timeout": 2, "socket_timeout": deployed.CHANNEL_READ_TIMEOUT_SECONDS, "address": url}
     return {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [url], "prefix": prefix, "capacity": settings.CHANNEL_CAPACITY},
+            "BACKEND": "notifications.layers.RedisChannelLayer",
+            "CONFIG": {"hosts": [host], "prefix": prefix, "capacity": settings.CHANNEL_CAPACITY},
         }
     }
