@@ -11,14 +11,17 @@ limit. Identifiers come from the models' metadata; every value is bound.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Field
+from django.db.models import BooleanField, Expression, F, Field, Q
 
 if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.models import Model
+    from django.db.models.expressions import Combinable
+    from django.db.models.sql.compiler import SQLCompiler
 
     DbField = Field[Any, Any]  # Field is generic only in the stubs
 Column = list[Any]
@@ -123,3 +126,37 @@ def max_query_params() -> int:
         limit: int = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         return limit
     return connection.features.max_query_params or 65_535
+
+
+# --- many values in one parameter -------------------------------------------------------------
+
+
+class _AnyOf(Expression):
+    """``column = ANY(%s)``: the values travel as one array parameter (see ``any_of``)."""
+
+    def __init__(self, field: str, values: list[int]) -> None:
+        super().__init__(output_field=BooleanField())
+        self.lhs: Any = F(field)
+        self.values = values
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.lhs]
+
+    def set_source_expressions(self, exprs: Sequence[Combinable | Expression]) -> None:
+        (self.lhs,) = exprs
+
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, tuple[Any, ...]]:
+        sql, params = compiler.compile(self.lhs)
+        return f"{sql} = ANY(%s)", (*params, self.values)  # the list is one parameter: an array
+
+
+def any_of(field: str, values: Iterable[int]) -> Q | _AnyOf:
+    """A filter: ``field`` is one of ``values`` (ids). On PostgreSQL ``field = ANY(%s)`` with one
+    array parameter. ``IN (%s, %s, …)`` costs per value in Django, in the driver (Django binds
+    client-side: each value quoted on its own, the long query parsed anew each time) and in the
+    server's parser: for the sweep's 500 ids, about 19 ms a query against 1.5 ms. Elsewhere
+    ``__in``."""
+    ids = list(values)
+    if connection.vendor == "postgresql":
+        return _AnyOf(field, ids)
+    return Q(**{f"{field}__in": ids})

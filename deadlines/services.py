@@ -55,6 +55,7 @@ clock moved forward), it sends only the latest, saying where things stand now.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import logging
 from collections import Counter
@@ -87,7 +88,7 @@ from deadlines.models import (
 )
 from deadlines.thresholds import ESCALATE_HEAD, ESCALATE_PARENT, Threshold, due_day, end_of_day
 from deadlines.workdays import WorkingCalendar
-from directory.authority import MemberIndex
+from directory.authority import MemberIndex, member_ids_by_agency
 from directory.models import AdministrativeUnit, Role, User
 from notifications import services as notifications
 from planning import selectors as plan_selectors
@@ -606,8 +607,9 @@ def _fire_one_by_one(
 
 _NOTHING_SENT: frozenset[str] = frozenset()
 
-# What the sweep reads of the officers it notifies (``notify`` needs the id and whether active).
-_RECIPIENT_FIELDS = ("id", "is_active")
+# What the sweep's references to the officers it notifies carry: ``notify`` reads the id and
+# whether active (every officer the sweep notifies was read as active).
+_RECIPIENT_FIELDS = ["id", "is_active"]
 
 # A plan id no URL contains otherwise: reversed once per batch, then replaced by each plan's id.
 _LINK_MARK = 987654321987654321
@@ -615,27 +617,32 @@ _LINK_MARK = 987654321987654321
 
 class _Batch:
     """What firing a batch of timers reads, loaded once for the whole batch: the thresholds
-    already in the ledger, the members of the acting agencies and the assigned officers, and
-    (only if some reminder escalates to the level above) the heads of every supervising agency
-    of the batch. Also the few strings every reminder repeats (plan type names, the link)."""
+    already in the ledger, the members of the acting agencies and the active assigned officers
+    (as ids: a batch reads hundreds of officers and notifies some of them, so a ``User``
+    reference is built only for an officer notified, once), and (only if some reminder
+    escalates to the level above) the heads of every supervising agency of the batch. Also the
+    few strings every reminder repeats (plan type names, the link)."""
 
     def __init__(
         self,
         sent: dict[int, set[str]],
-        members: MemberIndex,
+        members: dict[int, list[tuple[int, str]]],
         timers: list[_Claimed] | None = None,
-        assignees: dict[int, User] | None = None,
+        assignees: set[int] | None = None,
     ) -> None:
         self.sent = sent
         self.members = members
-        self.assignees = assignees or {}
+        self._alias = connection.alias  # the connection proxy's attributes are slow to read
+        self.assignees = assignees or set()
         self._timers = timers or []
+        self._users: dict[int, User] = {}
+        self._actors: dict[tuple[int, str], list[User]] = {}
+        self._heads: dict[int, list[User]] = {}
         self._supervisors: dict[tuple[int, str], list[User]] | None = None
-        self._roles: dict[str, tuple[str, ...]] = {}
         self._type_labels: dict[tuple[str, str], str] = {}
         self._link: tuple[str, str] | None = None
-        self._days: dict[tuple[dt.date, dt.date], tuple[int, int]] = {}
-        self._schedules: dict[dt.datetime, tuple[Threshold, ...]] = {}
+        self._days: dict[tuple[dt.datetime, dt.datetime], tuple[dt.date, int, int]] = {}
+        self._schedules: dict[dt.datetime, tuple[tuple[Threshold, ...], list[dt.datetime]]] = {}
         self._thresholds: dict[tuple[object, ...], Threshold | None] = {}
         self._plans: dict[int, Plan] = {}
         self._titles: dict[tuple[str, str], tuple[str, str]] = {}
@@ -644,37 +651,64 @@ class _Batch:
     def load(cls, timers: list[_Claimed]) -> _Batch:
         item_ids = [t.pk for t in timers]
         sent: dict[int, set[str]] = {item_id: set() for item_id in item_ids}
-        rows = ReminderLedgerEntry.objects.filter(work_item_id__in=item_ids).order_by()  # a set: no sort
+        rows = ReminderLedgerEntry.objects.filter(bulk.any_of("work_item_id", item_ids))
+        rows = rows.order_by()  # a set: no sort
         for item_id, code in rows.values_list("work_item_id", "threshold"):
             sent[item_id].add(code)
-        members = MemberIndex.load((t.agency_id for t in timers), only=_RECIPIENT_FIELDS)
+        members = member_ids_by_agency(t.agency_id for t in timers)
         assignee_ids = {t.assignee_id for t in timers if t.assignee_id is not None}
         assignees = (
-            {u.pk: u for u in User.objects.only(*_RECIPIENT_FIELDS).filter(pk__in=assignee_ids)} if assignee_ids else {}
+            set(User.objects.filter(bulk.any_of("pk", assignee_ids), is_active=True).values_list("pk", flat=True))
+            if assignee_ids
+            else set()
         )
         return cls(sent, members, timers, assignees)
 
     def actors(self, item: _Claimed) -> list[User]:
-        """Who must act (``selectors.actors_of``): the assigned officer, else the agency's members
-        whose role can act at the step."""
-        assignee = self.assignees.get(item.assignee_id) if item.assignee_id is not None else None
-        if assignee is not None and assignee.is_active:
-            return [assignee]
-        if item.step not in self._roles:
-            self._roles[item.step] = selectors.step_roles(item.step)
-        return self.members.members(item.agency_id, self._roles[item.step])
+        """Who must act (``selectors.actors_of``): the assigned officer if active, else the
+        agency's members whose role can act at the step (the same list for every task of the
+        agency at that step: read it, do not change it)."""
+        if item.assignee_id is not None and item.assignee_id in self.assignees:
+            return [self._user(item.assignee_id)]
+        key = (item.agency_id, item.step)
+        if key not in self._actors:
+            self._actors[key] = self._members(item.agency_id, selectors.step_roles(item.step))
+        return self._actors[key]
 
     def heads(self, agency_id: int) -> list[User]:
-        return self.members.members(agency_id, (Role.HEAD,))
+        """The agency's active heads (shared like ``actors``)."""
+        if agency_id not in self._heads:
+            self._heads[agency_id] = self._members(agency_id, (Role.HEAD,))
+        return self._heads[agency_id]
+
+    def _members(self, agency_id: int, roles: tuple[str, ...]) -> list[User]:
+        """The agency's officers holding one of ``roles``, each once, by id (what
+        ``MemberIndex.members`` answers)."""
+        wanted = set(roles)
+        seen: dict[int, User] = {}
+        for user_id, role in self.members.get(agency_id, ()):
+            if role in wanted and user_id not in seen:
+                seen[user_id] = self._user(user_id)
+        return list(seen.values())
+
+    def _user(self, user_id: int) -> User:
+        """A reference to an active officer for ``notify`` (the id and ``is_active``; the other
+        fields deferred, as ``only()`` loads them), one per officer and batch."""
+        user = self._users.get(user_id)
+        if user is None:
+            user = self._users[user_id] = User.from_db(self._alias, _RECIPIENT_FIELDS, [user_id, True])
+        return user
 
     def due_now(
         self, timer: _Claimed, *, moment: dt.datetime, sent: set[str], calendar: WorkingCalendar
     ) -> Threshold | None:
-        """``thresholds.due_now`` for a timer. Most timers of a batch share their deadline, their
-        start and what was sent, so each combination is worked out once."""
-        key = ("due", timer.due_at, timer.armed_from, frozenset(sent) if sent else _NOTHING_SENT, moment)
+        """``thresholds.due_now`` for a timer. Most timers of a batch share their deadline, what
+        was sent and which thresholds passed before they were armed (``_armed_key``), so each
+        combination is worked out once."""
+        schedule, fire_ats = self._schedule(timer.deadline, calendar)
+        armed = self._armed_key(fire_ats, timer.armed_from)
+        key = ("due", timer.due_at, armed, frozenset(sent) if sent else _NOTHING_SENT, moment)
         if key not in self._thresholds:
-            schedule = self._schedule(timer.deadline, calendar)
             self._thresholds[key] = thresholds.due_now(schedule, moment=moment, sent=sent, armed_from=timer.armed_from)
         return self._thresholds[key]
 
@@ -682,25 +716,45 @@ class _Batch:
         self, timer: _Claimed, *, moment: dt.datetime, sent: set[str], calendar: WorkingCalendar
     ) -> Threshold | None:
         """``thresholds.next_after`` for a timer (the threshold it waits for next), memoised alike."""
-        key = ("next", timer.due_at, timer.armed_from, frozenset(sent) if sent else _NOTHING_SENT, moment)
+        schedule, fire_ats = self._schedule(timer.deadline, calendar)
+        armed = self._armed_key(fire_ats, timer.armed_from)
+        key = ("next", timer.due_at, armed, frozenset(sent) if sent else _NOTHING_SENT, moment)
         if key not in self._thresholds:
-            schedule = self._schedule(timer.deadline, calendar)
             self._thresholds[key] = thresholds.next_after(
                 schedule, moment=moment, sent=sent, armed_from=timer.armed_from
             )
         return self._thresholds[key]
 
-    def _schedule(self, due_at: dt.datetime, calendar: WorkingCalendar) -> tuple[Threshold, ...]:
+    @staticmethod
+    def _armed_key(fire_ats: list[dt.datetime], armed_from: dt.datetime | None) -> int:
+        """What the answers of ``thresholds.due_now`` and ``next_after`` take from ``armed_from``:
+        how many thresholds of the schedule (in firing order) fire at or before it. Both only
+        compare ``fire_at <= armed_from`` (``next_after``: ``fire_at > max(moment,
+        armed_from)``), which holds for exactly the first that many. Timers armed at different
+        moments between the same two thresholds get the same answers; no ``armed_from`` limits
+        nothing, as one before every threshold does."""
+        return 0 if armed_from is None else bisect.bisect_right(fire_ats, armed_from)
+
+    def _schedule(
+        self, due_at: dt.datetime, calendar: WorkingCalendar
+    ) -> tuple[tuple[Threshold, ...], list[dt.datetime]]:
+        """The thresholds of a deadline and their moments (in firing order: never decreasing), in
+        UTC like the database's: comparing datetimes of two time zones costs twenty times more."""
         if due_at not in self._schedules:
-            self._schedules[due_at] = thresholds.schedule(due_day(due_at), calendar)
+            schedule = thresholds.schedule(due_day(due_at), calendar)
+            self._schedules[due_at] = (schedule, [t.fire_at.astimezone(dt.UTC) for t in schedule])
         return self._schedules[due_at]
 
-    def late_and_left(self, day: dt.date, today: dt.date, calendar: WorkingCalendar) -> tuple[int, int]:
-        """Working days from the due day to today, and left until it (never negative); a batch
-        has few distinct due days."""
-        key = (day, today)
+    def late_and_left(
+        self, due_at: dt.datetime, moment: dt.datetime, calendar: WorkingCalendar
+    ) -> tuple[dt.date, int, int]:
+        """The due day, the working days from it to the day of ``moment``, and those left until
+        it (never negative); a batch has few distinct due moments."""
+        key = (due_at, moment)
         if key not in self._days:
+            day, today = due_day(due_at), timezone.localdate(moment)
             self._days[key] = (
+                day,
                 calendar.working_days_between(day, today),
                 max(0, calendar.working_days_between(today, day)),
             )
@@ -724,7 +778,7 @@ class _Batch:
     def plan(self, plan_id: int) -> Plan:
         """A reference to the plan for ``notify``, which keeps only its id (one per plan)."""
         if plan_id not in self._plans:
-            self._plans[plan_id] = Plan.from_db(connection.alias, ["id"], [plan_id])
+            self._plans[plan_id] = Plan.from_db(self._alias, ["id"], [plan_id])
         return self._plans[plan_id]
 
     def step_titles(self, step: str, lane: str) -> tuple[str, str]:
@@ -845,9 +899,7 @@ def _send(
     """The reminder of ``threshold`` for one work item and the escalations riding on it, with
     their recipients: computed, not yet written (``_fire`` writes the batch's together)."""
     sent = batch.sent[item.pk]
-    day = due_day(item.deadline)
-    today = timezone.localdate(moment)
-    late, left = batch.late_and_left(day, today, calendar)
+    day, late, left = batch.late_and_left(item.deadline, moment, calendar)
     if not threshold.overdue:
         late = 0
     actors = batch.actors(item)
@@ -915,18 +967,18 @@ def _rearm_batch(
     upcoming: Callable[[_Claimed], Threshold | None],
 ) -> None:
     """Point every timer of a batch at its next threshold (as ``_rearm`` does for one) in one
-    ``UPDATE … FROM`` the batch's new values."""
+    ``UPDATE … FROM`` the batch's new values. ``armed_from`` is not written: the sweep never
+    changes it."""
     if not timers:
         return
     meta = DeadlineTimer._meta
-    fields = bulk.concrete_fields(DeadlineTimer, "id", "due_at", "armed_from", "next_fire_at", "next_threshold")
+    fields = bulk.concrete_fields(DeadlineTimer, "id", "due_at", "next_fire_at", "next_threshold")
     rows = []
     for timer in timers:
         following = upcoming(timer)
         values = (
             timer.timer_id,
             timer.due_at,
-            timer.armed_from,
             following.fire_at if following else None,
             following.code if following else "",
         )

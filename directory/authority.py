@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import F, Q, QuerySet
 
-from config import clock
+from config import bulk, clock
 from directory.models import Agency, Delegation, Membership, Role, User
 
 
@@ -175,6 +175,24 @@ class MemberIndex:
                 if role in wanted:
                     seen.setdefault(user.pk, user)
         return list(seen.values())
+
+
+def member_ids_by_agency(agency_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
+    """Agency id → (user id, role) of every membership an active officer holds there, by user
+    id: the rows ``MemberIndex.load`` reads, as plain ids (the sweep reads the members of a whole
+    batch's agencies and builds a ``User`` only for those it notifies). One query."""
+    ids = set(agency_ids)
+    result: dict[int, list[tuple[int, str]]] = {}
+    if not ids:
+        return result
+    rows = (
+        Membership.objects.filter(bulk.any_of("agency_id", ids), user__is_active=True)
+        .order_by("user_id")
+        .values_list("agency_id", "user_id", "role")
+    )
+    for agency_id, user_id, role in rows:
+        result.setdefault(agency_id, []).append((user_id, role))
+    return result
 
 
 def unit_members_with_roles(unit_id: int, roles: Iterable[str]) -> list[User]:
