@@ -59,6 +59,8 @@ from bench.common import (
     Progress,
     Scale,
     bench_environment,
+    check_bench_name,
+    database_name,
     database_url,
     redis_url,
     setup_django,
@@ -795,20 +797,13 @@ def websocket_fanout(
 # --- the deadline sweep -------------------------------------------------------------------
 
 
-class Rollback(Exception):
-    pass
-
-
 def sweep(scale: Scale, progress: Progress) -> dict[str, Any]:
-    """One sweep at a fixed number of stored work items, for each number of due ones.
-
-    Each run happens inside a transaction that is rolled back, so runs start from the same
-    data (the sweep's own per-batch transactions become savepoints). Setting up (not timed):
-    open items get a due date 60 days ahead, except ``due`` of them which were due yesterday;
-    a first sweep at a moment 30 days back arms every timer without firing any, as the minute
-    sweeps of a live system would have. The timed sweep then finds the armed timers and fires
-    the due ones, with the foreign keys checked at each statement (they would be at commit).
-    After-commit delivery (push, e-mail) is not part of it: nothing commits.
+    """One sweep at a fixed number of stored work items, for each number of due ones, each on a
+    fresh copy of the bench database (``CREATE DATABASE … TEMPLATE``) in a process of its own
+    (``bench.sweep``: set-up, then the timed sweep committing as production does, its batches
+    in ``DEADLINES_SWEEP_WORKERS`` threads). The largest is timed once more with one worker, for
+    the comparison. Nothing reaches the bench database; the Celery messages the sweeps' commits
+    queued are dropped with the bench's Redis afterwards (``flush_redis``).
     """
     try:
         from deadlines import services as deadlines
@@ -818,48 +813,55 @@ def sweep(scale: Scale, progress: Progress) -> dict[str, Any]:
     if not hasattr(deadlines, "sweep"):
         progress("deadline sweep", status="not available (no deadlines.services.sweep)")
         return {"available": False}
-    from django.db import connection, transaction
+    from django.db import connection
     from django.db.models import Count, Q
-    from django.utils import timezone
 
     from workflows.models import WorkItem
 
     counts = WorkItem.objects.aggregate(stored=Count("pk"), open=Count("pk", filter=Q(is_open=True)))
-    now = timezone.now()
-    runs = []
-    for due in scale.sweep_due:
-        due = min(due, counts["open"])
-        result: dict[str, Any] = {"due": due}
-        try:
-            with transaction.atomic():
-                open_ids = list(WorkItem.objects.filter(is_open=True).order_by("pk").values_list("pk", flat=True))
-                chosen = open_ids[:: max(1, len(open_ids) // due)][:due] if due else []
-                WorkItem.objects.filter(is_open=True).update(due_at=now + dt.timedelta(days=60))
-                WorkItem.objects.filter(pk__in=chosen).update(due_at=now - dt.timedelta(days=1))
-                with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE workflows_workitem")
-                armed = 0
-                while True:
-                    outcome = deadlines.sweep(now=now - dt.timedelta(days=30))
-                    armed += outcome.get("armed", 0)
-                    if not outcome.get("armed"):
-                        break
-                with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE deadlines_deadlinetimer")
-                    # The foreign keys are checked at commit, which never comes here: checked at
-                    # each statement instead, their cost is inside the timed sweep.
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                started = time.perf_counter()
-                outcome = deadlines.sweep(now=now)
-                result["seconds"] = round(time.perf_counter() - started, 3)
-                result["armed_before"] = armed
-                result["outcome"] = outcome
-                raise Rollback
-        except Rollback:
-            pass
-        runs.append(result)
-        progress(f"deadline sweep due={due:,}", seconds=result["seconds"], **result["outcome"])
-    return {"available": True, "stored": counts["stored"], "open": counts["open"], "runs": runs}
+    largest = max(scale.sweep_due)
+    plan = [(due, {}) for due in scale.sweep_due] + [(largest, {"DEADLINES_SWEEP_WORKERS": "1"})]
+    runs, single = [], None
+    for due, extra in plan:
+        connection.close()  # a template database must have no other session
+        result = _sweep_on_a_copy(due, extra)
+        if extra:
+            single = result
+        else:
+            runs.append(result)
+        outcome = result["outcome"]
+        progress(f"deadline sweep due={due:,}", seconds=result["seconds"], workers=result["workers"], **outcome)
+    flush_redis()
+    return {"available": True, "stored": counts["stored"], "open": counts["open"], "runs": runs, "one_worker": single}
+
+
+def _sweep_on_a_copy(due: int, extra_env: dict[str, str]) -> dict[str, Any]:
+    import psycopg
+
+    source = database_url()
+    name = f"{database_name(source)}_sweep"
+    check_bench_name(name)
+    admin = with_database(source, "postgres").replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{database_name(source)}"')
+    try:
+        env = {**os.environ, **extra_env, "BENCH_DATABASE_URL": with_database(source, name)}
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.sweep", str(due)],
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"bench.sweep {due} failed:\n{done.stderr[-3000:]}")
+        result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+        return result
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --- orchestration ------------------------------------------------------------------------
@@ -1307,6 +1309,13 @@ def build_figures_audit_chain(r: dict[str, Any]) -> list[Figure]:
     ]
 
 
+def _one_worker_note(s: dict[str, Any], run: dict[str, Any]) -> str:
+    single = s.get("one_worker")
+    if not single or single.get("due") != run["due"]:
+        return ""
+    return f" (with 1 worker: {single['seconds']} s)"
+
+
 def build_figures(r: dict[str, Any]) -> list[Figure]:
     f: list[Figure] = []
     ip, h = r["in_process"], r["http"]
@@ -1413,7 +1422,7 @@ def build_figures(r: dict[str, Any]) -> list[Figure]:
                     "s",
                     2 * run["due"] / 10_000,
                     note=f"{s['stored']:,} work items stored, {s['open']:,} open; target pro rata of 2 s per 10,000; "
-                    f"{run.get('outcome')}",
+                    f"{run.get('workers')} workers{_one_worker_note(s, run)}; {run.get('outcome')}",
                 )
             )
         largest = max(s["runs"], key=lambda run: run["due"])

@@ -499,6 +499,7 @@ DEADLINES_MIN_DAYS_TO_ACT = env.int("DEADLINES_MIN_DAYS_TO_ACT", default=2)
 DEADLINES_RETURN_GRACE_DAYS = env.int("DEADLINES_RETURN_GRACE_DAYS", default=5)
 DEADLINES_SWEEP_BATCH = env.int("DEADLINES_SWEEP_BATCH", default=500)
 DEADLINES_SWEEP_MAX_BATCHES = env.int("DEADLINES_SWEEP_MAX_BATCHES", default=50)
+DEADLINES_SWEEP_WORKERS = env.int("DEADLINES_SWEEP_WORKERS", default=2)
 DEADLINES_RETRY_MINUTES = env.int("DEADLINES_RETRY_MINUTES", default=10)
 
 # --- Issued documents (documents/) ----------------------------------------------------------

@@ -17,3 +17,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+# One batch at a time per sweep call: the tests of concurrent sweeps (tests/deadlines/
+# test_sweep_concurrency.py) run two sweeps in two threads and kill one by its thread's name;
+# a sweep's own worker threads are tested in tests/deadlines/test_sweep_parallel.py.
+DEADLINES_SWEEP_WORKERS = 1

@@ -39,6 +39,10 @@ RETURN_GRACE_DAYS = 5
 # Sweep: rows claimed per transaction, batches per run, back-off of a row whose firing failed.
 SWEEP_BATCH = 500
 SWEEP_MAX_BATCHES = 50
+# Batches fired at once, each on a database connection of its own (outside a transaction, on
+# PostgreSQL: SKIP LOCKED hands each its own timers). Two keep both halves of the work busy at
+# once, the Python and the database's; more only contend for the interpreter's lock.
+SWEEP_WORKERS = 2
 RETRY_MINUTES = 10
 
 
@@ -110,6 +114,10 @@ def sweep_batch() -> int:
 
 def sweep_max_batches() -> int:
     return max(1, int(_get("SWEEP_MAX_BATCHES", SWEEP_MAX_BATCHES)))
+
+
+def sweep_workers() -> int:
+    return max(1, int(_get("SWEEP_WORKERS", SWEEP_WORKERS)))
 
 
 def retry_minutes() -> int:

@@ -24,7 +24,9 @@ Each open work item with a due date has one ``DeadlineTimer`` (armed lazily by t
    outbox, same transaction; ``notifications.services.collected``), every timer's next
    threshold in one UPDATE. About ten queries per batch, whatever its size. If the batch fails,
    it rolls back to a savepoint and its timers (still locked) are fired again one by one, each
-   in a savepoint, so one broken row holds back only itself.
+   in a savepoint, so one broken row holds back only itself. On PostgreSQL, outside a
+   transaction, ``DEADLINES_SWEEP_WORKERS`` threads (2) fire batches at once, each on its own
+   connection: two sweeps at once, kept apart as below (``_fire_in_parallel``).
 
 Exactly once, and the window. The ledger row, the in-app notifications and the timer's new
 ``next_fire_at`` commit together or not at all:
@@ -60,6 +62,7 @@ import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -449,11 +452,11 @@ def sweep(*, now: dt.datetime | None = None, batch: int | None = None) -> dict[s
         counts["armed"] += armed
         if armed < size:
             break
-    for _round in range(conf.sweep_max_batches()):
-        claimed = _sweep_batch(moment=moment, calendar=calendar, size=size, counts=counts)
-        counts["batches"] += 1 if claimed else 0
-        if claimed < size:
-            break
+    workers = conf.sweep_workers()
+    if workers > 1 and _SKIP_LOCKED and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        counts.update(_fire_in_parallel(moment=moment, calendar=calendar, size=size, workers=workers))
+    else:
+        counts.update(_fire_batches(moment=moment, calendar=calendar, size=size, rounds=conf.sweep_max_batches()))
     return {
         key: counts[key]
         for key in (
@@ -468,6 +471,36 @@ def sweep(*, now: dt.datetime | None = None, batch: int | None = None) -> dict[s
             "batches",
         )
     }
+
+
+def _fire_batches(*, moment: dt.datetime, calendar: WorkingCalendar, size: int, rounds: int) -> Counter[str]:
+    """Claim and fire batch after batch (each its own transaction) until one comes back short."""
+    counts: Counter[str] = Counter()
+    for _round in range(rounds):
+        claimed = _sweep_batch(moment=moment, calendar=calendar, size=size, counts=counts)
+        counts["batches"] += 1 if claimed else 0
+        if claimed < size:
+            break
+    return counts
+
+
+def _fire_in_parallel(*, moment: dt.datetime, calendar: WorkingCalendar, size: int, workers: int) -> Counter[str]:
+    """``_fire_batches`` in ``workers`` threads, each on its own database connection (closed
+    when it is done). The claim's ``SKIP LOCKED`` gives each batch timers no other batch holds,
+    as it does for sweeps run in several processes, so every guarantee of a batch stays its own.
+    The calendar is read first: the threads share it (and its memo) read-only."""
+    calendar.read_rows()
+    rounds = -(-conf.sweep_max_batches() // workers)  # the same batches in all, shared out
+
+    def work() -> Counter[str]:
+        try:
+            return _fire_batches(moment=moment, calendar=calendar, size=size, rounds=rounds)
+        finally:
+            connection.close()  # this thread's connection; the caller's stays open
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deadline-sweep") as pool:
+        results = [pool.submit(work) for _ in range(workers)]
+        return sum((future.result() for future in results), Counter())
 
 
 def _arm_new(*, moment: dt.datetime, calendar: WorkingCalendar, limit: int) -> int:
