@@ -37,7 +37,10 @@ AT_RISK_DAYS = 3
 MIN_DAYS_TO_ACT = 2
 RETURN_GRACE_DAYS = 5
 # Sweep: rows claimed per transaction, batches per run, back-off of a row whose firing failed.
-SWEEP_BATCH = 500
+# A batch costs about ten statements whatever its size; at 1,000 rows (about 0.2 s) it fired
+# 10,000 reminders some 7 % faster than at 500 (bench/sweep.py), its locks held no longer than
+# an officer would notice (only a deadline extension of the same task waits for them).
+SWEEP_BATCH = 1000
 SWEEP_MAX_BATCHES = 50
 # Batches fired at once, each on a database connection of its own (outside a transaction, on
 # PostgreSQL: SKIP LOCKED hands each its own timers). Two keep both halves of the work busy at
