@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -376,13 +376,16 @@ def plan_money_for(plans: Iterable[Plan]) -> dict[int, dict[str, dict[str, Decim
         parents = [p for p in plans if p.unit.tier == tier]
         if not parents:
             continue
+        # The counted plans are chosen first and their amounts by ``plan_id IN`` (as
+        # ``subtree_amounts``): the rule is then checked once per plan, not once per amount.
+        counted = Plan.objects.filter(
+            COUNTED_BELOW,
+            **{f"{column}__in": {p.unit_id for p in parents}},
+            cycle_id__in={p.cycle_id for p in parents},
+            plan_type__in={p.plan_type for p in parents},
+        )
         per_tier.append(
-            LineAmount.objects.filter(
-                **{f"plan__{column}__in": {p.unit_id for p in parents}},
-                plan__cycle_id__in={p.cycle_id for p in parents},
-                plan__plan_type__in={p.plan_type for p in parents},
-            )
-            .filter(Exists(Plan.objects.filter(COUNTED_BELOW, pk=OuterRef("plan_id"))))
+            LineAmount.objects.filter(plan_id__in=counted.values("pk"))
             .annotate(tier=Value(tier), parent_unit=F(f"plan__{column}"))
             .values("tier", "parent_unit", "plan__cycle_id", "plan__plan_type", "source__code")
             .annotate(sum=Sum("amount"))
