@@ -249,7 +249,7 @@ echo "all processes up"
 
 say "scenario"
 "$PY" deploy/smoke.py scenario --web1 "$WEB1" --web2 "$WEB2" --officers "$WORK/officers.json" \
-  --mail-dir "$WORK/mail" --static-root "$STATIC_ROOT" --web-log "$LOGS/web1.log" --metrics-token "$METRICS_TOKEN" \
+  --mail-dir "$WORK/mail" --static-root "$STATIC_ROOT" --web-log "$LOGS/web1.log" --metrics-token="$METRICS_TOKEN" \
   --app-role "$APP_ROLE" --owner-role "$OWNER_ROLE" "${NGINX_ARGS[@]}" 2>&1 | tee "$WORK/scenario.out"
 
 say "backup (as the owner), then restore into an empty database, give it to the roles, check it"
