@@ -230,6 +230,8 @@ REDIS_URL = _secret("REDIS_URL", default=None if PRODUCTION else "")
 # process times the pushes that can arrive before it drains them (small messages: 5,000 ≈ 5 MB).
 CHANNEL_CAPACITY = env.int("CHANNEL_CAPACITY", default=5000)
 CHANNEL_READ_TIMEOUT_SECONDS = 15
+# What every channel-layer host gets besides its address (see CHANNEL_LAYERS below).
+CHANNEL_HOST_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": CHANNEL_READ_TIMEOUT_SECONDS}
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -241,13 +243,7 @@ if REDIS_URL:
                 # for up to the layer's brpop_timeout (5 s), and redis-py 8 times reads out at 5 s
                 # by default, so an idle socket's receive raised TimeoutError and closed the
                 # socket; the read timeout must outlast the blocking pop.
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "socket_connect_timeout": 2,
-                        "socket_timeout": CHANNEL_READ_TIMEOUT_SECONDS,
-                    }
-                ],
+                "hosts": [{"address": REDIS_URL, **CHANNEL_HOST_OPTIONS}],
                 "capacity": CHANNEL_CAPACITY,
             },
         }

@@ -100,7 +100,7 @@ def redis_layers(url: str, prefix: str) -> dict:
     deployed backend and its host settings (config.settings), at another address."""
     from config import settings as deployed
 
-    host = {"socket_connect_timeout": 2, "socket_timeout": deployed.CHANNEL_READ_TIMEOUT_SECONDS, "address": url}
+    host = {"address": url, **deployed.CHANNEL_HOST_OPTIONS}
     return {
         "default": {
             "BACKEND": "notifications.layers.RedisChannelLayer",
